@@ -33,15 +33,24 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # Bump together with a new Alembic revision in migrations/versions.
 SCHEMA_VERSION: Final = 1
 
-TIMESTAMP_TYPE = Float().with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
+TIMESTAMP_TYPE = Float().with_variant(
+    mysql.DOUBLE(asdecimal=False),  # type: ignore[no-untyped-call]
+    "mysql",
+    "mariadb",
+)
 # SQLite only aliases the rowid for the exact type INTEGER PRIMARY KEY.
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+SMALL_ID_TYPE = SmallInteger().with_variant(Integer(), "sqlite")
 JSON_TYPE = (
     JSON()
     .with_variant(postgresql.JSONB(), "postgresql")
-    .with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+    .with_variant(mysql.LONGTEXT(), "mysql", "mariadb")  # type: ignore[no-untyped-call]
 )
-DETAILS_TYPE = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+DETAILS_TYPE = Text().with_variant(
+    mysql.LONGTEXT(),  # type: ignore[no-untyped-call]
+    "mysql",
+    "mariadb",
+)
 
 NAMING_CONVENTION: Final = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -81,7 +90,7 @@ class EventTypeRow(Base):
 
     __tablename__ = "ir_event_types"
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(SMALL_ID_TYPE, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(32), unique=True)
 
 
@@ -191,6 +200,9 @@ class ProcessingJob(Base):
     rows_processed: Mapped[int] = mapped_column(Integer, default=0)
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # JSON checkpoint a rollup run carries to the next one (outages still open
+    # at range_end), so an incremental run never rescans history.
+    state: Mapped[str | None] = mapped_column(DETAILS_TYPE)
 
     __table_args__ = (Index("ix_processing_jobs_type_status", "job_type", "status", "range_end"),)
 

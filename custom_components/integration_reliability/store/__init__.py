@@ -1,0 +1,1 @@
+"""Recorder-style storage engine of the integration (no Home Assistant imports)."""
