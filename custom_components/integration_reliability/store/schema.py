@@ -120,7 +120,9 @@ class Event(Base):
     __table_args__ = (
         Index("ix_ir_events_integration_timestamp", "integration_ref", "timestamp"),
         Index("ix_ir_events_domain_timestamp", "domain_ref", "timestamp"),
-        Index("ix_ir_events_event_type_timestamp", "event_type_ref", "timestamp"),
+        # Event type alone: few distinct values, and leaving the timestamp out
+        # keeps this index append-only and small (bytes per event matter here).
+        Index("ix_ir_events_event_type", "event_type_ref"),
         Index("ix_ir_events_timestamp", "timestamp"),
     )
 
