@@ -60,7 +60,7 @@ def namespace_flags() -> list[str] | None:
 
 def log_records(text: str) -> Iterator[tuple[str, str]]:
     """Yield (level, full record text) for every record of a hass log."""
-    level, lines = "", []
+    level, lines = "", list[str]()
     for line in text.splitlines():
         match = RECORD_START.match(line)
         if match:
