@@ -739,7 +739,8 @@ class ReliabilityStore:
         """Insert one batch and commit, in one transaction."""
         session = self._session
         assert session is not None
-        now = time.time()
+        # Whole seconds: SQLite stores an integral REAL in 4 bytes instead of 8.
+        now = float(int(time.time()))
         added: list[tuple[dict[str, int], str]] = []
         try:
             if records:

@@ -165,6 +165,7 @@ def upgrade() -> None:
         sa.Column("rows_processed", sa.Integer(), nullable=False),
         sa.Column("rows_written", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("state", _DETAILS, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processing_jobs")),
     )
     op.create_index(
@@ -226,12 +227,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_ir_events_domain_timestamp", "ir_events", ["domain_ref", "timestamp"], unique=False
     )
-    op.create_index(
-        "ix_ir_events_event_type_timestamp",
-        "ir_events",
-        ["event_type_ref", "timestamp"],
-        unique=False,
-    )
+    op.create_index("ix_ir_events_event_type", "ir_events", ["event_type_ref"], unique=False)
     op.create_index(
         "ix_ir_events_integration_timestamp",
         "ir_events",
@@ -247,7 +243,7 @@ def downgrade() -> None:
     op.execute("DROP VIEW integration_reliability")
     op.drop_index("ix_ir_events_timestamp", table_name="ir_events")
     op.drop_index("ix_ir_events_integration_timestamp", table_name="ir_events")
-    op.drop_index("ix_ir_events_event_type_timestamp", table_name="ir_events")
+    op.drop_index("ix_ir_events_event_type", table_name="ir_events")
     op.drop_index("ix_ir_events_domain_timestamp", table_name="ir_events")
 
     op.drop_table("ir_events")
