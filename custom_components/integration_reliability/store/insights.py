@@ -1,0 +1,320 @@
+"""Pattern insights: top failures, time of day, correlated outages.
+
+Computed for a period on demand or by `InsightsTask` (daily), and stored in
+`pattern_insights` (one row per type and period, replaced on recompute).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from datetime import datetime
+import math
+import time
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .records import EventType
+from .rollup import (
+    PERIOD_DAY,
+    PERIOD_HOUR,
+    STATUS_SUCCESS,
+    Lookups,
+    period_bounds,
+)
+from .schema import Event, IntegrationMetrics, PatternInsight, ProcessingJob
+from .tasks import StoreTask
+
+TOP_FAILURES: Final = "top_failures"
+TIME_OF_DAY: Final = "time_of_day"
+CORRELATION: Final = "correlation"
+INSIGHT_TYPES: Final = (TOP_FAILURES, TIME_OF_DAY, CORRELATION)
+JOB_INSIGHTS: Final = "insights"
+
+DEFAULT_TOP_N: Final = 10
+DEFAULT_WINDOW_SECONDS: Final = 120.0
+DEFAULT_MIN_SUPPORT: Final = 3
+DEFAULT_MIN_LIFT: Final = 2.0
+# A time-of-day finding needs this many outages, and its hour this share of them
+# (six times the 1/24 an even spread would give).
+MIN_OUTAGES_FOR_FINDING: Final = 5
+MIN_HOUR_SHARE: Final = 0.25
+
+
+def _outage_starts(session: Session, start: float, end: float) -> dict[str, list[float]]:
+    """Sorted timestamps of `unavailable` events per integration_id in [start, end)."""
+    lookups = Lookups.load(session)
+    ref = lookups.type_refs.get(EventType.UNAVAILABLE)
+    starts: dict[str, list[float]] = {}
+    if ref is None:
+        return starts
+    rows = session.execute(
+        select(Event.integration_ref, Event.timestamp)
+        .where(Event.event_type_ref == ref, Event.timestamp >= start, Event.timestamp < end)
+        .order_by(Event.timestamp)
+    )
+    for iref, ts in rows:
+        starts.setdefault(lookups.integrations[iref][0], []).append(ts)
+    return starts
+
+
+def _domains(session: Session) -> dict[str, str]:
+    return dict(Lookups.load(session).integrations.values())
+
+
+def top_failures(
+    session: Session, start: float, end: float, *, top_n: int = DEFAULT_TOP_N
+) -> dict[str, Any]:
+    """Integrations ranked by outages, unavailable entity-seconds and failed heals.
+
+    Read from the hourly rollups of [start, end), so only rolled-up hours count.
+    """
+    m = IntegrationMetrics
+    rows = session.execute(
+        select(
+            m.integration_id,
+            func.max(m.integration_domain),
+            func.sum(m.unavailable_events),
+            func.sum(m.unavailable_seconds),
+            func.sum(m.heal_failures),
+        )
+        .where(m.period == PERIOD_HOUR, m.period_start >= start, m.period_start < end)
+        .group_by(m.integration_id)
+    ).all()
+
+    def ranking(index: int, cast: Callable[[Any], Any]) -> list[dict[str, Any]]:
+        ranked = sorted(
+            (r for r in rows if (r[index] or 0) > 0), key=lambda r: (-(r[index] or 0), r[0])
+        )
+        return [
+            {"integration_id": r[0], "integration_domain": r[1], "value": cast(r[index])}
+            for r in ranked[:top_n]
+        ]
+
+    return {
+        "by_outages": ranking(2, int),
+        "by_unavailable_seconds": ranking(3, float),
+        "by_failed_heals": ranking(4, int),
+    }
+
+
+def time_of_day(session: Session, start: float, end: float, tz: ZoneInfo) -> dict[str, Any]:
+    """7 x 24 histogram (Monday first, local hours) of outage starts per integration.
+
+    A finding is reported for an integration whose busiest hour of the day
+    holds at least `MIN_HOUR_SHARE` of its (at least `MIN_OUTAGES_FOR_FINDING`)
+    outage starts.
+    """
+    domains = _domains(session)
+    integrations: dict[str, Any] = {}
+    findings: list[dict[str, Any]] = []
+    for iid, starts in sorted(_outage_starts(session, start, end).items()):
+        grid = [[0] * 24 for _ in range(7)]
+        for ts in starts:
+            local = datetime.fromtimestamp(ts, tz)
+            grid[local.weekday()][local.hour] += 1
+        by_hour = [sum(day[h] for day in grid) for h in range(24)]
+        integrations[iid] = {
+            "integration_domain": domains.get(iid, ""),
+            "outages": len(starts),
+            "histogram": grid,
+            "by_hour": by_hour,
+        }
+        peak = max(range(24), key=lambda h: by_hour[h])
+        share = by_hour[peak] / len(starts)
+        if len(starts) >= MIN_OUTAGES_FOR_FINDING and share >= MIN_HOUR_SHARE:
+            lead = "most outages" if share > 0.5 else f"{share:.0%} of outages"
+            findings.append(
+                {
+                    "integration_id": iid,
+                    "integration_domain": domains.get(iid, ""),
+                    "hour": peak,
+                    "finding": f"{lead} start between {peak:02d}:00 and {(peak + 1) % 24:02d}:00",
+                    "share": round(share, 4),
+                    "outages": len(starts),
+                }
+            )
+    findings.sort(key=lambda f: (-f["share"], f["integration_id"]))
+    return {"integrations": integrations, "findings": findings}
+
+
+def _incidents(starts: list[float], window: float) -> list[float]:
+    """Collapse a burst (starts within `window` of the previous) into one incident."""
+    incidents: list[float] = []
+    previous = -math.inf
+    for ts in starts:
+        if ts - previous > window:
+            incidents.append(ts)
+        previous = ts
+    return incidents
+
+
+def correlation(
+    session: Session,
+    start: float,
+    end: float,
+    *,
+    window: float = DEFAULT_WINDOW_SECONDS,
+    min_support: int = DEFAULT_MIN_SUPPORT,
+    min_lift: float = DEFAULT_MIN_LIFT,
+) -> dict[str, Any]:
+    """Pairs (and groups) of integrations whose outages start together.
+
+    Each integration's outage starts are first collapsed into incidents (a
+    burst of entities failing together is one incident). For a pair (A, B),
+    A being the one with fewer incidents, `support` is the number of A
+    incidents with a B incident within ±`window`; under independence that is
+    expected to be n_A · (1 - e^(-n_B · 2·window / T)) (Poisson chance of a B
+    incident near a random time, T the period length), and `lift` is support
+    over that expectation. Pairs with support ≥ `min_support` and lift ≥
+    `min_lift` are reported; `groups` are the connected sets of ≥ 3 such
+    integrations (a shared cause such as one Zigbee coordinator).
+    """
+    domains = _domains(session)
+    incidents = {
+        iid: _incidents(starts, window)
+        for iid, starts in _outage_starts(session, start, end).items()
+    }
+    # One sweep over all incidents in time order: for each, which other
+    # integrations have an incident within the window.
+    timeline = sorted((ts, iid) for iid, times in incidents.items() for ts in times)
+    times = [ts for ts, _ in timeline]
+    near: dict[tuple[str, str], int] = {}
+    for ts, iid in timeline:
+        lo, hi = bisect_left(times, ts - window), bisect_right(times, ts + window)
+        for other in {timeline[k][1] for k in range(lo, hi)} - {iid}:
+            near[(iid, other)] = near.get((iid, other), 0) + 1
+    span = max(end - start, 1.0)
+    pairs: list[dict[str, Any]] = []
+    for (a, b), support in near.items():
+        n_a, n_b = len(incidents[a]), len(incidents[b])
+        if (n_a, a) > (n_b, b):
+            continue  # count each pair once, from its rarer side
+        expected = n_a * (1 - math.exp(-n_b * 2 * window / span))
+        lift = support / expected if expected > 0 else math.inf
+        if support >= min_support and lift >= min_lift:
+            pairs.append(
+                {
+                    "integrations": [a, b],
+                    "domains": [domains.get(a, ""), domains.get(b, "")],
+                    "support": support,
+                    "lift": round(lift, 3),
+                    "confidence": round(support / n_a, 4),
+                    "incidents": [n_a, n_b],
+                }
+            )
+    pairs.sort(key=lambda p: (-p["support"], -p["lift"], p["integrations"]))
+    return {
+        "window_seconds": window,
+        "min_support": min_support,
+        "min_lift": min_lift,
+        "pairs": pairs,
+        "groups": _groups(pairs, domains),
+    }
+
+
+def _groups(pairs: list[dict[str, Any]], domains: dict[str, str]) -> list[dict[str, Any]]:
+    """Connected components of three or more correlated integrations."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        a, b = pair["integrations"]
+        parent[root(a)] = root(b)
+    members: dict[str, list[str]] = {}
+    for x in parent:
+        members.setdefault(root(x), []).append(x)
+    return [
+        {"integrations": sorted(group), "domains": [domains.get(i, "") for i in sorted(group)]}
+        for group in sorted(members.values(), key=lambda g: (-len(g), sorted(g)))
+        if len(group) >= 3
+    ]
+
+
+def compute_insights(
+    session: Session,
+    start: float,
+    end: float,
+    tz: ZoneInfo,
+    *,
+    period: str = PERIOD_DAY,
+    types: tuple[str, ...] = INSIGHT_TYPES,
+    store: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """Compute the insights of [start, end) and (if `store`) replace the stored ones."""
+    started = time.time()
+    result: dict[str, dict[str, Any]] = {}
+    for insight_type in types:
+        if insight_type == TOP_FAILURES:
+            result[insight_type] = top_failures(session, start, end)
+        elif insight_type == TIME_OF_DAY:
+            result[insight_type] = time_of_day(session, start, end, tz)
+        elif insight_type == CORRELATION:
+            result[insight_type] = correlation(session, start, end)
+        else:
+            raise ValueError(f"unknown insight type {insight_type!r}")
+    if store:
+        pi = PatternInsight
+        session.execute(
+            delete(pi).where(
+                pi.insight_type.in_(list(result)), pi.period == period, pi.period_start == start
+            )
+        )
+        now = time.time()
+        for insight_type, data in result.items():
+            session.add(
+                pi(
+                    insight_type=insight_type,
+                    period=period,
+                    period_start=start,
+                    period_end=end,
+                    data=data,
+                    created_at=now,
+                )
+            )
+        session.add(
+            ProcessingJob(
+                job_type=JOB_INSIGHTS,
+                range_start=start,
+                range_end=end,
+                started_at=started,
+                completed_at=time.time(),
+                status=STATUS_SUCCESS,
+                rows_processed=0,
+                rows_written=len(result),
+            )
+        )
+    return result
+
+
+class InsightsTask(StoreTask):
+    """Compute and store the insights of the last closed local `period` (daily job)."""
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        *,
+        period: str = PERIOD_DAY,
+        now: Callable[[], float] = time.time,
+        on_done: Callable[[dict[str, dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.tz = tz
+        self.period = period
+        self._now = now
+        self._on_done = on_done
+
+    def run(self, session: Session) -> StoreTask | None:
+        """One slice is enough: insights read one period of outage starts and rollups."""
+        current = period_bounds(self.period, self._now(), self.tz)[0]
+        start, end = period_bounds(self.period, current - 1, self.tz)
+        result = compute_insights(session, start, end, self.tz, period=self.period)
+        if self._on_done is not None:
+            self._on_done(result)
+        return None
