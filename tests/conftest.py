@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.integration_reliability.const import CONF_DB_URL, DOMAIN
+
+from .flaky import FlakyIntegration
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +32,47 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         return_value=True,
     ):
         yield
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    """The SQLite file of the integration under test."""
+    return tmp_path / "integration_reliability.db"
+
+
+@pytest.fixture
+def mock_config_entry(db_file: Path) -> MockConfigEntry:
+    """Our config entry, on a database of its own in tmp_path."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JIRTESTENTRY0000000000000",
+        title="Integration Reliability",
+        options={CONF_DB_URL: f"sqlite:///{db_file}"},
+    )
+
+
+@pytest.fixture
+async def flaky(hass: HomeAssistant) -> FlakyIntegration:
+    """A real test integration whose entities fail on command."""
+    return FlakyIntegration(hass, "flaky")
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set up Integration Reliability after Home Assistant has started."""
+    await async_setup_component(hass, "homeassistant", {})
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    yield mock_config_entry
+    if mock_config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

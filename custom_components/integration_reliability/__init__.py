@@ -1,0 +1,137 @@
+"""Integration Reliability: which integrations are flaky, since when, how badly."""
+
+from __future__ import annotations
+
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_CLOSE,
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
+    Platform,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .analytics import Analytics
+from .const import (
+    BATCH_SIZE,
+    COMMIT_INTERVAL_SECONDS,
+    DB_FILENAME,
+    DOMAIN,
+    QUEUE_SIZE,
+)
+from .coordinator import (
+    IntegrationReliabilityConfigEntry,
+    ReliabilityCoordinator,
+    ReliabilityRuntimeData,
+)
+from .heal import Healer
+from .listener import ReliabilityMonitor
+from .repairs import DegradationTracker, StoreProblemReporter
+from .services import async_setup_services
+from .settings import ReliabilitySettings
+from .store.core import ReliabilityStore, StoreProblem, StoreStartError
+from .store.util import sqlite_url
+
+PLATFORMS = [Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry) -> bool:
+    """Start the storage engine, then observation and the entities."""
+    settings = ReliabilitySettings.from_options(entry.options)
+    url = settings.db_url or sqlite_url(hass.config.path(DB_FILENAME))
+    store = ReliabilityStore(
+        url,
+        commit_interval=COMMIT_INTERVAL_SECONDS,
+        batch_size=BATCH_SIZE,
+        queue_size=QUEUE_SIZE,
+        listener=(reporter := StoreProblemReporter(hass)),
+    )
+    store.start()
+    try:
+        await store.async_wait_ready()
+    except StoreStartError as err:
+        await store.async_stop()
+        if err.problem is StoreProblem.SCHEMA_TOO_NEW:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN, translation_key="schema_too_new"
+            ) from err
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="database_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    monitor = ReliabilityMonitor(
+        hass,
+        settings,
+        store,
+        own_entry_id=entry.entry_id,
+        on_change=lambda: coordinator.async_schedule_refresh(),
+    )
+    coordinator = ReliabilityCoordinator(hass, entry, store, monitor)
+    reporter.coordinator = coordinator
+    healer = Healer(hass, settings, store, monitor, own_entry_id=entry.entry_id)
+    analytics = Analytics(hass, store, settings, on_aggregated=coordinator.async_schedule_refresh)
+    entry.runtime_data = ReliabilityRuntimeData(
+        settings=settings,
+        store=store,
+        monitor=monitor,
+        healer=healer,
+        analytics=analytics,
+        coordinator=coordinator,
+    )
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        await store.async_stop()
+        raise
+    degradation = DegradationTracker(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(degradation.async_update))
+    await monitor.async_start()
+    await healer.async_start()
+    analytics.async_start()
+
+    async def _async_final_write(_: Event) -> None:
+        # Everything accepted must be on disk before Home Assistant exits.
+        await store.async_stop()
+
+    @callback
+    def _close(_: Event) -> None:
+        store.request_stop()
+
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_FINAL_WRITE, _async_final_write)
+    )
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_CLOSE, _close))
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry
+) -> None:
+    """Apply new options by reloading the entry."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry) -> bool:
+    """Stop observing and flush the engine."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        runtime = entry.runtime_data
+        runtime.analytics.async_stop()
+        await runtime.healer.async_stop()
+        await runtime.monitor.async_stop()
+        await runtime.store.async_stop()
+    return unloaded

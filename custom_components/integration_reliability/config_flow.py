@@ -1,0 +1,300 @@
+"""Config, options and reconfigure flows.
+
+Setting up asks nothing: every setting has a good default. The options flow
+and the reconfigure flow show the same form; both store into the entry's
+options and the entry's update listener reloads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.loader import async_get_integration_descriptions
+import voluptuous as vol
+
+from .const import (
+    CONF_AUTO_HEAL,
+    CONF_COUNT_UNKNOWN,
+    CONF_DB_URL,
+    CONF_DEGRADED_OUTAGES_PER_DAY,
+    CONF_EXCLUDE_ENTITY_PATTERNS,
+    CONF_EXCLUDE_INTEGRATIONS,
+    CONF_GRACE_PERIOD,
+    CONF_HEAL_BREAKER_FAILURES,
+    CONF_HEAL_MAX_PER_HOUR,
+    CONF_HEAL_THRESHOLD_MINUTES,
+    CONF_HEAL_VERIFY_SECONDS,
+    CONF_INCLUDE_INTEGRATIONS,
+    CONF_MAX_HOURLY_RANGE_DAYS,
+    CONF_NEVER_HEAL,
+    CONF_RETENTION_DAILY_DAYS,
+    CONF_RETENTION_HOURLY_DAYS,
+    CONF_RETENTION_RAW_DAYS,
+    DOMAIN,
+    TITLE,
+)
+from .settings import ReliabilitySettings, is_valid_entity_pattern
+from .store.util import DatabaseUrlError, validate_db_url
+
+SECTION_MONITORING = "monitoring"
+SECTION_HEALING = "healing"
+SECTION_RETENTION = "retention"
+SECTION_DATABASE = "database"
+
+_INTEGRATION_LISTS = (CONF_INCLUDE_INTEGRATIONS, CONF_EXCLUDE_INTEGRATIONS, CONF_NEVER_HEAL)
+
+
+def _number(minimum: int, maximum: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+async def _known_integrations(hass: HomeAssistant) -> dict[str, str]:
+    """Integration domains a user may pick, with their display names."""
+    domains = {entry.domain for entry in hass.config_entries.async_entries()}
+    domains.update(entry.platform for entry in er.async_get(hass).entities.values())
+    domains.update(component.partition(".")[0] for component in hass.config.components)
+    domains.discard(DOMAIN)
+    descriptions = await async_get_integration_descriptions(hass)
+    names: dict[str, str] = {}
+    for kind in ("core", "custom"):
+        for domain, info in descriptions[kind]["integration"].items():
+            names.setdefault(domain, info.get("name") or domain)
+    return {domain: names.get(domain, domain) for domain in sorted(domains)}
+
+
+def _settings_schema(integrations: Mapping[str, str], current: ReliabilitySettings) -> vol.Schema:
+    integration_selector = SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=domain, label=name) for domain, name in integrations.items()
+            ],
+            multiple=True,
+            custom_value=True,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+    return vol.Schema(
+        {
+            vol.Required(SECTION_MONITORING): section(
+                vol.Schema(
+                    {
+                        vol.Optional(
+                            CONF_INCLUDE_INTEGRATIONS,
+                            default=sorted(current.include_integrations),
+                        ): integration_selector,
+                        vol.Optional(
+                            CONF_EXCLUDE_INTEGRATIONS,
+                            default=sorted(current.exclude_integrations),
+                        ): integration_selector,
+                        vol.Optional(
+                            CONF_EXCLUDE_ENTITY_PATTERNS,
+                            default=list(current.exclude_entity_patterns),
+                        ): TextSelector(TextSelectorConfig(multiple=True)),
+                        vol.Optional(
+                            CONF_COUNT_UNKNOWN, default=current.count_unknown
+                        ): BooleanSelector(),
+                        vol.Optional(CONF_GRACE_PERIOD, default=current.grace_period): _number(
+                            0, 3600, "s"
+                        ),
+                        vol.Optional(
+                            CONF_DEGRADED_OUTAGES_PER_DAY,
+                            default=current.degraded_outages_per_day,
+                        ): _number(1, 1000),
+                    }
+                )
+            ),
+            vol.Required(SECTION_HEALING): section(
+                vol.Schema(
+                    {
+                        vol.Optional(CONF_AUTO_HEAL, default=current.auto_heal): BooleanSelector(),
+                        vol.Optional(
+                            CONF_HEAL_THRESHOLD_MINUTES,
+                            default=current.heal_threshold_minutes,
+                        ): _number(1, 1440, "min"),
+                        vol.Optional(
+                            CONF_HEAL_MAX_PER_HOUR, default=current.heal_max_per_hour
+                        ): _number(1, 60),
+                        vol.Optional(
+                            CONF_HEAL_BREAKER_FAILURES,
+                            default=current.heal_breaker_failures,
+                        ): _number(1, 100),
+                        vol.Optional(
+                            CONF_HEAL_VERIFY_SECONDS, default=current.heal_verify_seconds
+                        ): _number(10, 3600, "s"),
+                        vol.Optional(
+                            CONF_NEVER_HEAL, default=sorted(current.never_heal)
+                        ): integration_selector,
+                    }
+                ),
+                {"collapsed": True},
+            ),
+            vol.Required(SECTION_RETENTION): section(
+                vol.Schema(
+                    {
+                        vol.Optional(
+                            CONF_RETENTION_RAW_DAYS, default=current.retention_raw_days
+                        ): _number(1, 3650, "d"),
+                        vol.Optional(
+                            CONF_RETENTION_HOURLY_DAYS,
+                            default=current.retention_hourly_days,
+                        ): _number(1, 3650, "d"),
+                        vol.Optional(
+                            CONF_RETENTION_DAILY_DAYS,
+                            default=current.retention_daily_days,
+                        ): _number(1, 36500, "d"),
+                        vol.Optional(
+                            CONF_MAX_HOURLY_RANGE_DAYS,
+                            default=current.max_hourly_range_days,
+                        ): _number(1, 3650, "d"),
+                    }
+                ),
+                {"collapsed": True},
+            ),
+            vol.Required(SECTION_DATABASE): section(
+                vol.Schema(
+                    {
+                        vol.Optional(
+                            CONF_DB_URL, description={"suggested_value": current.db_url}
+                        ): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+                    }
+                ),
+                {"collapsed": True},
+            ),
+        }
+    )
+
+
+_INTEGER_OPTIONS = (
+    CONF_GRACE_PERIOD,
+    CONF_DEGRADED_OUTAGES_PER_DAY,
+    CONF_HEAL_THRESHOLD_MINUTES,
+    CONF_HEAL_MAX_PER_HOUR,
+    CONF_HEAL_BREAKER_FAILURES,
+    CONF_HEAL_VERIFY_SECONDS,
+    CONF_RETENTION_RAW_DAYS,
+    CONF_RETENTION_HOURLY_DAYS,
+    CONF_RETENTION_DAILY_DAYS,
+    CONF_MAX_HOURLY_RANGE_DAYS,
+)
+
+
+class _SettingsFormMixin:
+    """The settings form shared by the options and reconfigure flows."""
+
+    hass: HomeAssistant
+
+    async def _async_validate(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Flatten the sections and validate; return (options, errors)."""
+        options: dict[str, Any] = {}
+        for part in user_input.values():
+            options.update(part)
+        for key in _INTEGER_OPTIONS:
+            if key in options:
+                options[key] = int(options[key])
+        # Fields sit in sections, where the frontend shows no per-field
+        # error: report on the form itself.
+        errors: dict[str, str] = {}
+        known = await _known_integrations(self.hass)
+        for key in _INTEGRATION_LISTS:
+            if any(domain not in known for domain in options.get(key, ())):
+                errors["base"] = "unknown_integration"
+        if not all(map(is_valid_entity_pattern, options.get(CONF_EXCLUDE_ENTITY_PATTERNS, ()))):
+            errors["base"] = "invalid_entity_pattern"
+        if db_url := (options.get(CONF_DB_URL) or "").strip():
+            try:
+                await self.hass.async_add_executor_job(validate_db_url, db_url)
+            except DatabaseUrlError as err:
+                errors["base"] = err.reason
+            options[CONF_DB_URL] = db_url
+        else:
+            options.pop(CONF_DB_URL, None)
+        return options, errors
+
+    async def _async_settings_form(
+        self, step_id: str, current: ReliabilitySettings, errors: dict[str, str] | None = None
+    ) -> ConfigFlowResult:
+        schema = _settings_schema(await _known_integrations(self.hass), current)
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id=step_id, data_schema=schema, errors=errors or {}
+        )
+
+
+class IntegrationReliabilityConfigFlow(_SettingsFormMixin, ConfigFlow, domain=DOMAIN):
+    """Set up Integration Reliability: one confirmation, no questions."""
+
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Confirm the setup."""
+        if user_input is not None:
+            return self.async_create_entry(title=TITLE, data={})
+        return self.async_show_form(step_id="user")
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the settings of the existing entry."""
+        entry = self._get_reconfigure_entry()
+        if user_input is None:
+            return await self._async_settings_form(
+                "reconfigure", ReliabilitySettings.from_options(entry.options)
+            )
+        options, errors = await self._async_validate(user_input)
+        if errors:
+            return await self._async_settings_form(
+                "reconfigure", ReliabilitySettings.from_options(options), errors
+            )
+        # The entry's update listener reloads it.
+        self.hass.config_entries.async_update_entry(entry, options=options)
+        return self.async_abort(reason="reconfigure_successful")
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow."""
+        return IntegrationReliabilityOptionsFlow()
+
+
+class IntegrationReliabilityOptionsFlow(_SettingsFormMixin, OptionsFlow):
+    """Tune monitoring, healing, retention and the database."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the settings."""
+        if user_input is None:
+            return await self._async_settings_form(
+                "init", ReliabilitySettings.from_options(self.config_entry.options)
+            )
+        options, errors = await self._async_validate(user_input)
+        if errors:
+            return await self._async_settings_form(
+                "init", ReliabilitySettings.from_options(options), errors
+            )
+        return self.async_create_entry(data=options)

@@ -1,0 +1,206 @@
+"""Repair issues: database trouble, and integrations that keep failing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow, FlowResult
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_EXCLUDE_INTEGRATIONS, DOMAIN, EVENT_DEGRADED
+from .heal import HealRefused
+from .store.core import StoreProblem
+
+if TYPE_CHECKING:
+    from .coordinator import (
+        IntegrationReliabilityConfigEntry,
+        IntegrationSummary,
+        ReliabilityCoordinator,
+    )
+
+# A degraded integration's issue clears after this long without an outage.
+HEALTHY_AFTER = timedelta(days=1)
+
+_SEVERITY = {
+    StoreProblem.CORRUPT_RECOVERED: ir.IssueSeverity.WARNING,
+    StoreProblem.SCHEMA_TOO_NEW: ir.IssueSeverity.ERROR,
+    StoreProblem.WRITE_FAILED: ir.IssueSeverity.ERROR,
+    StoreProblem.CONNECT_FAILED: ir.IssueSeverity.ERROR,
+    StoreProblem.MIGRATION_FAILED: ir.IssueSeverity.ERROR,
+}
+
+
+def store_issue_id(problem: StoreProblem) -> str:
+    """Return the repair issue id of a database problem."""
+    return f"database_{problem.value}"
+
+
+class StoreProblemReporter:
+    """Hands the engine's reports, made in its writer thread, to the event loop.
+
+    Problems become repair issues; commits refresh the coordinator.
+    """
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self._hass = hass
+        self.coordinator: ReliabilityCoordinator | None = None
+
+    def on_problem(self, problem: StoreProblem, details: dict[str, str]) -> None:
+        """Raise a repair issue; called from the writer thread."""
+        self._hass.loop.call_soon_threadsafe(self._async_create_issue, problem, details)
+
+    def on_problem_cleared(self, problem: StoreProblem) -> None:
+        """Remove the repair issue; called from the writer thread."""
+        self._hass.loop.call_soon_threadsafe(
+            ir.async_delete_issue, self._hass, DOMAIN, store_issue_id(problem)
+        )
+
+    def on_committed(self, records: int) -> None:
+        """Refresh the entities; called from the writer thread."""
+        if self.coordinator is not None:
+            self._hass.loop.call_soon_threadsafe(self.coordinator.async_schedule_refresh)
+
+    @callback
+    def _async_create_issue(self, problem: StoreProblem, details: dict[str, str]) -> None:
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            store_issue_id(problem),
+            is_fixable=False,
+            is_persistent=problem is StoreProblem.CORRUPT_RECOVERED,
+            severity=_SEVERITY[problem],
+            translation_key=store_issue_id(problem),
+            translation_placeholders=details,
+        )
+
+
+def degraded_issue_id(integration_id: str) -> str:
+    """Return the repair issue id of a degraded integration."""
+    return f"degraded_{integration_id}"
+
+
+class DegradationTracker:
+    """Raises a repair issue and a bus event when an integration keeps failing.
+
+    An integration is degraded once its outages today reach the configured
+    threshold; the issue clears itself after a day without an outage.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._degraded: set[str] = {
+            issue.issue_id.removeprefix("degraded_")
+            for issue in ir.async_get(hass).issues.values()
+            if issue.domain == DOMAIN and issue.issue_id.startswith("degraded_")
+        }
+
+    @callback
+    def async_update(self) -> None:
+        """Compare the coordinator's snapshot with the threshold."""
+        snapshot = self._entry.runtime_data.coordinator.data
+        threshold = self._entry.runtime_data.settings.degraded_outages_per_day
+        healthy_since = dt_util.utcnow() - HEALTHY_AFTER
+        for integration_id, summary in snapshot.integrations.items():
+            if summary.outages_today >= threshold:
+                if integration_id not in self._degraded:
+                    self._degraded.add(integration_id)
+                    self._raise(summary)
+            elif integration_id in self._degraded and (
+                summary.last_outage is None or summary.last_outage < healthy_since
+            ):
+                self._degraded.discard(integration_id)
+                ir.async_delete_issue(self._hass, DOMAIN, degraded_issue_id(integration_id))
+
+    def _raise(self, summary: IntegrationSummary) -> None:
+        target = self._hass.config_entries.async_get_entry(summary.integration_id)
+        title = target.title if target else summary.integration_domain
+        availability = (
+            "unknown"
+            if summary.availability_24h is None
+            else f"{summary.availability_24h * 100:.1f}"
+        )
+        placeholders = {
+            "integration": title,
+            "domain": summary.integration_domain,
+            "outages": str(summary.outages_today),
+            "availability": availability,
+            "mttr": "unknown" if summary.mttr_7d is None else f"{summary.mttr_7d / 60:.1f}",
+        }
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            degraded_issue_id(summary.integration_id),
+            is_fixable=target is not None,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="integration_degraded",
+            translation_placeholders=placeholders,
+            data={"integration_id": summary.integration_id},
+        )
+        self._hass.bus.async_fire(
+            EVENT_DEGRADED,
+            {
+                "integration_id": summary.integration_id,
+                "integration_domain": summary.integration_domain,
+                "title": title,
+                "outages_today": summary.outages_today,
+                "availability_24h": summary.availability_24h,
+            },
+        )
+
+
+class DegradedIntegrationRepairFlow(RepairsFlow):
+    """Offer to reload the integration now, or to stop monitoring it."""
+
+    def __init__(self, integration_id: str) -> None:
+        self._integration_id = integration_id
+
+    def _own_entry(self) -> IntegrationReliabilityConfigEntry:
+        entries: list[IntegrationReliabilityConfigEntry] = (
+            self.hass.config_entries.async_loaded_entries(DOMAIN)
+        )
+        if not entries:
+            raise AbortFlow("not_loaded")
+        return entries[0]
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        """Let the user choose."""
+        return self.async_show_menu(step_id="init", menu_options=["reload", "ignore"])
+
+    async def async_step_reload(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        """Heal the integration now; the outcome is recorded like any heal."""
+        try:
+            outcome = await self._own_entry().runtime_data.healer.async_heal(
+                self._integration_id, trigger="repair"
+            )
+        except HealRefused as err:
+            return self.async_abort(reason=f"heal_refused_{err.reason}")
+        if not outcome.success:
+            return self.async_abort(
+                reason="heal_failed", description_placeholders={"error": outcome.error or ""}
+            )
+        return self.async_create_entry(data={})
+
+    async def async_step_ignore(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        """Stop monitoring the integration's domain (reloads this integration)."""
+        entry = self._own_entry()
+        target = self.hass.config_entries.async_get_entry(self._integration_id)
+        if target is not None:
+            excluded = set(entry.options.get(CONF_EXCLUDE_INTEGRATIONS, ()))
+            excluded.add(target.domain)
+            self.hass.config_entries.async_update_entry(
+                entry, options={**entry.options, CONF_EXCLUDE_INTEGRATIONS: sorted(excluded)}
+            )
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the fix flow of a degraded-integration issue."""
+    assert data is not None
+    return DegradedIntegrationRepairFlow(str(data["integration_id"]))

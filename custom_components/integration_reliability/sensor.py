@@ -1,0 +1,289 @@
+"""Sensors: per monitored integration, and for the whole install and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation, UnitOfTime
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .const import DOMAIN
+from .coordinator import (
+    IntegrationReliabilityConfigEntry,
+    IntegrationSummary,
+    ReliabilityCoordinator,
+    ReliabilitySnapshot,
+)
+from .entity import ReliabilityEntity, integration_device_info, overall_device_info
+
+# Read-only entities behind a coordinator.
+PARALLEL_UPDATES = 0
+
+type StateValue = float | int | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntegrationSensorDescription(SensorEntityDescription):
+    """A sensor of one monitored integration."""
+
+    value_fn: Callable[[IntegrationSummary], StateValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverallSensorDescription(SensorEntityDescription):
+    """A sensor of the whole install or of the engine."""
+
+    value_fn: Callable[[ReliabilitySnapshot], StateValue]
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else round(fraction * 100, 3)
+
+
+INTEGRATION_SENSORS: tuple[IntegrationSensorDescription, ...] = (
+    IntegrationSensorDescription(
+        key="availability_24h",
+        translation_key="availability_24h",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=lambda s: _percent(s.availability_24h),
+    ),
+    IntegrationSensorDescription(
+        key="outages_today",
+        translation_key="outages_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda s: s.outages_today,
+    ),
+    IntegrationSensorDescription(
+        key="unavailable_now",
+        translation_key="unavailable_now",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda s: s.unavailable_now,
+    ),
+    IntegrationSensorDescription(
+        key="heal_success_rate",
+        translation_key="heal_success_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: _percent(s.heal_success_rate),
+    ),
+    IntegrationSensorDescription(
+        key="last_outage",
+        translation_key="last_outage",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda s: s.last_outage,
+    ),
+    IntegrationSensorDescription(
+        key="mttr_7d",
+        translation_key="mttr_7d",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda s: s.mttr_7d,
+    ),
+)
+
+OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
+    OverallSensorDescription(
+        key="problem_integrations",
+        translation_key="problem_integrations",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda s: s.problem_integrations,
+    ),
+    OverallSensorDescription(
+        key="events_recorded",
+        translation_key="events_recorded",
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda s: s.events_recorded,
+    ),
+    OverallSensorDescription(
+        key="database_size",
+        translation_key="database_size",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.MEGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.database_size,
+    ),
+    OverallSensorDescription(
+        key="queue_depth",
+        translation_key="queue_depth",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda s: s.queue_depth,
+    ),
+    OverallSensorDescription(
+        key="dropped_records",
+        translation_key="dropped_records",
+        state_class=SensorStateClass.TOTAL,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.dropped_records,
+    ),
+    OverallSensorDescription(
+        key="last_aggregation",
+        translation_key="last_aggregation",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.last_aggregation,
+    ),
+)
+
+
+def monitored_entries(
+    hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry
+) -> list[ConfigEntry]:
+    """Config entries that get a device: every monitored one but our own."""
+    settings = entry.runtime_data.settings
+    return [
+        other
+        for other in hass.config_entries.async_entries()
+        if other.entry_id != entry.entry_id
+        and other.domain != DOMAIN
+        and settings.monitors_domain(other.domain)
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: IntegrationReliabilityConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Create the sensors, and devices for integrations added later."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        OverallSensor(coordinator, description, entry.entry_id) for description in OVERALL_SENSORS
+    )
+    known: set[str] = set()
+
+    @callback
+    def _add_integration(other: ConfigEntry) -> None:
+        known.add(other.entry_id)
+        async_add_entities(
+            IntegrationSensor(coordinator, description, entry.entry_id, other)
+            for description in INTEGRATION_SENSORS
+        )
+
+    for other in monitored_entries(hass, entry):
+        _add_integration(other)
+    # Integrations deleted, or excluded, while we were not running.
+    _remove_stale_devices(hass, entry, known)
+
+    @callback
+    def _entry_changed(change: ConfigEntryChange, other: ConfigEntry) -> None:
+        if other.entry_id == entry.entry_id or not entry.runtime_data.settings.monitors_domain(
+            other.domain
+        ):
+            return
+        # Entries restored or added by other means than a flow announce
+        # themselves with their first state change.
+        if change is not ConfigEntryChange.REMOVED and other.entry_id not in known:
+            _add_integration(other)
+        elif change is ConfigEntryChange.REMOVED and other.entry_id in known:
+            known.discard(other.entry_id)
+            _remove_stale_devices(hass, entry, known)
+
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, _entry_changed)
+    )
+
+
+def _remove_stale_devices(
+    hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry, monitored: set[str]
+) -> None:
+    """Remove the devices of integrations that are no longer monitored."""
+    keep = {(DOMAIN, entry.entry_id)} | {
+        (DOMAIN, f"{entry.entry_id}_{entry_id}") for entry_id in monitored
+    }
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if not device.identifiers & keep:
+            device_registry.async_remove_device(device.id)
+
+
+class OverallSensor(ReliabilityEntity, SensorEntity):
+    """A sensor of the overall device."""
+
+    entity_description: OverallSensorDescription
+
+    def __init__(
+        self,
+        coordinator: ReliabilityCoordinator,
+        description: OverallSensorDescription,
+        entry_id: str,
+    ) -> None:
+        super().__init__(coordinator, description, overall_device_info(entry_id), entry_id)
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the snapshot."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class IntegrationSensor(ReliabilityEntity, SensorEntity):
+    """A sensor of one monitored integration's device."""
+
+    entity_description: IntegrationSensorDescription
+
+    def __init__(
+        self,
+        coordinator: ReliabilityCoordinator,
+        description: IntegrationSensorDescription,
+        entry_id: str,
+        monitored: ConfigEntry,
+    ) -> None:
+        super().__init__(
+            coordinator,
+            description,
+            integration_device_info(
+                entry_id, monitored.entry_id, monitored.title, monitored.domain
+            ),
+            f"{entry_id}_{monitored.entry_id}",
+        )
+        self._integration_id = monitored.entry_id
+        self._domain = monitored.domain
+
+    @property
+    def _summary(self) -> IntegrationSummary:
+        summary = self.coordinator.data.integrations.get(self._integration_id)
+        if summary is None:
+            # Nothing recorded yet: a healthy integration with no history.
+            return IntegrationSummary(
+                integration_id=self._integration_id,
+                integration_domain=self._domain,
+                availability_24h=None,
+                outages_today=0,
+                unavailable_now=0,
+                heal_success_rate=None,
+                last_outage=None,
+                mttr_7d=None,
+            )
+        return summary
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the snapshot."""
+        return self.entity_description.value_fn(self._summary)
