@@ -56,11 +56,12 @@ import time
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, or_, select
+from sqlalchemy import TextClause, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from .records import EventType
 from .schema import (
+    Base,
     Event,
     EventTypeRow,
     Integration,
@@ -113,6 +114,10 @@ _TYPE_COUNTER: Final[dict[str, str]] = {
     EventType.HEAL_SUCCESS: "heal_successes",
     EventType.HEAL_FAILURE: "heal_failures",
 }
+
+# Core tables: executemany inserts skip the ORM's per-row work.
+_METRICS_TABLE: Final = Base.metadata.tables[IntegrationMetrics.__tablename__]
+_JOBS_TABLE: Final = Base.metadata.tables[ProcessingJob.__tablename__]
 
 # (integration_ref, entity_ref): entity refs are only unique within an event.
 OutageKey = tuple[int, int | None]
@@ -307,51 +312,62 @@ def open_outages_at(session: Session, ts: float) -> dict[OutageKey, float]:
 # --- tracked entity-seconds ----------------------------------------------------
 
 
-def tracked_seconds(session: Session, p0: float, p1: float) -> dict[str, tuple[str, float]]:
-    """Entity-seconds of tracked entities per integration inside [p0, p1)."""
-    te = TrackedEntity
-    lo = case((te.first_seen > p0, te.first_seen), else_=p0)
-    hi = case((te.removed_at.is_(None) | (te.removed_at > p1), p1), else_=te.removed_at)
-    rows = session.execute(
-        select(te.integration_id, func.max(te.integration_domain), func.sum(hi - lo))
-        .where(te.first_seen < p1, or_(te.removed_at.is_(None), te.removed_at > p0))
-        .group_by(te.integration_id)
+def _tracked_sql(by_ids: bool) -> TextClause:
+    statement = text(
+        "SELECT integration_id, MAX(integration_domain), SUM("
+        " (CASE WHEN removed_at IS NULL OR removed_at > :p1 THEN :p1 ELSE removed_at END)"
+        " - (CASE WHEN first_seen > :p0 THEN first_seen ELSE :p0 END))"
+        " FROM tracked_entities"
+        " WHERE first_seen < :p1 AND (removed_at IS NULL OR removed_at > :p0)"
+        + (" AND integration_id IN :ids" if by_ids else "")
+        + " GROUP BY integration_id"
     )
+    return statement.bindparams(bindparam("ids", expanding=True)) if by_ids else statement
+
+
+# Plain SQL built once: the live sensors call this on every refresh.
+_TRACKED_SQL: Final = {True: _tracked_sql(True), False: _tracked_sql(False)}
+
+
+def tracked_seconds(
+    session: Session, p0: float, p1: float, *, integration_ids: list[str] | None = None
+) -> dict[str, tuple[str, float]]:
+    """Entity-seconds of tracked entities per integration (all, or those) inside [p0, p1)."""
+    params: dict[str, Any] = {"p0": p0, "p1": p1}
+    if integration_ids is not None:
+        params["ids"] = integration_ids
+    rows = session.execute(_TRACKED_SQL[integration_ids is not None], params)
     return {iid: (dom, float(secs or 0.0)) for iid, dom, secs in rows}
 
 
 class _TrackedGrid:
-    """Tracked entity-seconds per integration for every hour of a slice.
+    """Tracked entity-seconds per integration for the hours of a slice.
 
-    Entities existing during the whole slice are only counted, so a slice
-    costs two small queries instead of one per hour.
+    One query for the integrations active in the slice; entities existing
+    during the whole slice are only counted.
     """
 
-    def __init__(self, session: Session, a: float, b: float) -> None:
+    def __init__(self, session: Session, a: float, b: float, integration_ids: set[str]) -> None:
         te = TrackedEntity
-        self._a = a
-        self._full: dict[str, int] = dict(
-            session.execute(
-                select(te.integration_id, func.count())
-                .where(te.first_seen <= a, or_(te.removed_at.is_(None), te.removed_at >= b))
-                .group_by(te.integration_id)
-            )
-            .tuples()
-            .all()
-        )
+        self._full: dict[str, int] = {}
         self._partial: dict[str, list[tuple[float, float]]] = {}
+        if not integration_ids:
+            return
         for iid, first, removed in session.execute(
             select(te.integration_id, te.first_seen, te.removed_at).where(
+                te.integration_id.in_(sorted(integration_ids)),
                 te.first_seen < b,
                 or_(te.removed_at.is_(None), te.removed_at > a),
-                or_(te.first_seen > a, te.removed_at < b),
             )
         ):
-            self._partial.setdefault(iid, []).append((first, b if removed is None else removed))
+            if first <= a and (removed is None or removed >= b):
+                self._full[iid] = self._full.get(iid, 0) + 1
+            else:
+                self._partial.setdefault(iid, []).append((first, b if removed is None else removed))
 
-    def seconds(self, integration_id: str, h0: float) -> float:
-        h1 = h0 + HOUR
-        total = self._full.get(integration_id, 0) * HOUR
+    def seconds(self, integration_id: str, h0: float, h1: float) -> float:
+        """Tracked entity-seconds of `integration_id` in [h0, h1) inside the slice."""
+        total = self._full.get(integration_id, 0) * (h1 - h0)
         for first, removed in self._partial.get(integration_id, ()):
             total += max(0.0, min(removed, h1) - max(first, h0))
         return total
@@ -458,7 +474,7 @@ def compute_hours(
     for key, start in open_outages.items():
         outage_interval(key, start, b)
 
-    grid = _TrackedGrid(session, a, b)
+    grid = _TrackedGrid(session, a, b, {lookups.integrations[iref][0] for iref, _ in accs})
     rows = []
     for (iref, idx), hour in sorted(accs.items()):
         iid, dom = lookups.integrations[iref]
@@ -466,7 +482,7 @@ def compute_hours(
         row = _empty_row(iid, dom, PERIOD_HOUR, h0, h0 + HOUR)
         row.update(hour.counts)
         row["entities_affected"] = len(hour.affected)
-        row["tracked_entity_seconds"] = grid.seconds(iid, h0)
+        row["tracked_entity_seconds"] = grid.seconds(iid, h0, min(h0 + HOUR, b))
         derive_metrics(row)
         rows.append(row)
     return rows, len(events)
@@ -484,7 +500,7 @@ def _write_rows(
         )
     )
     if rows:
-        session.execute(insert(IntegrationMetrics), rows)
+        session.execute(insert(_METRICS_TABLE), rows)
 
 
 def _record_job(
@@ -497,8 +513,8 @@ def _record_job(
     written: int,
     state: str | None = None,
 ) -> None:
-    session.add(
-        ProcessingJob(
+    session.execute(
+        insert(_JOBS_TABLE).values(
             job_type=job_type,
             range_start=p0,
             range_end=p1,

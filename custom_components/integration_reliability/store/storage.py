@@ -37,7 +37,7 @@ def _dialect(session: Session) -> str:
 
 
 def _sqlite_file(session: Session) -> str | None:
-    path = session.get_bind().url.database
+    path = session.get_bind().engine.url.database
     return path if path and path != ":memory:" else None
 
 
