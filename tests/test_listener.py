@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CoreState, HomeAssistant, State
+from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
@@ -25,10 +29,6 @@ from custom_components.integration_reliability.listener import ReliabilityMonito
 from custom_components.integration_reliability.settings import ReliabilitySettings
 from custom_components.integration_reliability.store.core import ReliabilityStore
 from custom_components.integration_reliability.store.util import sqlite_url
-from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CoreState, HomeAssistant, State
-from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 
 from .flaky import FlakyIntegration
 
@@ -161,9 +161,12 @@ async def test_zigbee_coordinator_drop(
     assert monitor.problem_integrations() == {entry.entry_id}
     assert monitor.integration_domains()[entry.entry_id] == "zigbee"
     assert len(started) == 100
-    assert started[0].data["start"] == hass.states.get(  # type: ignore[union-attr]
-        zigbee.entity_ids(entry)[0]
-    ).last_changed.isoformat()
+    assert (
+        started[0].data["start"]
+        == hass.states.get(  # type: ignore[union-attr]
+            zigbee.entity_ids(entry)[0]
+        ).last_changed.isoformat()
+    )
     await advance(hass, freezer, 119)
     zigbee.recover(entry)
     await hass.async_block_till_done()
@@ -346,9 +349,7 @@ async def test_restart_in_the_middle_of_an_outage(
         assert monitor.unavailable_now() == {}
         await monitor.async_stop()
         down = await rows(second, "unavailable")
-        up = sorted(
-            (await rows(second, "recovered")), key=lambda row: row["details"]["duration_s"]
-        )
+        up = sorted((await rows(second, "recovered")), key=lambda row: row["details"]["duration_s"])
         assert len(down) == 3  # not re-recorded after the restart
         assert len(up) == 3
         assert all(row["details"]["restart_gap"] for row in up)
@@ -602,13 +603,13 @@ async def test_count_unknown_option(
     entry = await zigbee.async_add_entry(1)
     monitor = await start_monitor(ReliabilitySettings(count_unknown=True, grace_period=30))
     sensor = zigbee.sensors(entry)[0]
-    sensor._attr_native_value = None  # noqa: SLF001 - the entity reports "unknown"
+    sensor._attr_native_value = None
     sensor.async_write_ha_state()
     await advance(hass, freezer, 31)
     assert monitor.unavailable_now() == {entry.entry_id: 1}
     sensor.set_available(False)  # unknown -> unavailable: the same outage
     await advance(hass, freezer, 31)
-    sensor._attr_available = True  # noqa: SLF001
+    sensor._attr_available = True
     sensor.set_value(3.0)
     await hass.async_block_till_done()
     up = await rows(store, "recovered")

@@ -69,6 +69,14 @@ AUTO_HEAL_CHECK_S: Final = 30
 BACKOFF_BASE_S: Final = 60
 BACKOFF_MAX_S: Final = 3600
 ISSUE_BREAKER: Final = "heal_breaker_open"
+_FINAL_FAILURES: Final = frozenset(
+    {
+        ConfigEntryState.SETUP_ERROR,
+        ConfigEntryState.MIGRATION_ERROR,
+        ConfigEntryState.FAILED_UNLOAD,
+        ConfigEntryState.NOT_LOADED,
+    }
+)
 
 # HealRefused reasons (translation keys, prefixed by the service's error key).
 REFUSED_OWN_ENTRY: Final = "own_entry"
@@ -269,16 +277,20 @@ class Healer:
         try:
             # Shielded: cancelling our verification (unload) must not cut a
             # reload in half and leave the entry in an unknown state.
-            reloaded = await asyncio.shield(self.hass.config_entries.async_reload(entry_id))
-            if not reloaded:
-                error = f"reload returned {entry.state.value}"
+            await asyncio.shield(self.hass.config_entries.async_reload(entry_id))
         except Exception as err:  # a failing integration may raise anything
             error = f"{type(err).__name__}: {err}"
         finally:
             self._monitor.end_heal(entry_id)
-        recovered_at = await self._async_verify(entry, affected, started)
+        recovered_at: float | None = None
+        if entry.state not in _FINAL_FAILURES:
+            # setup_retry may still succeed inside the window; the final
+            # failure states are never retried by HA, so there is nothing to wait for.
+            recovered_at = await self._async_verify(entry, affected, started)
         recovered = sum(
-            1 for entity_id in affected if not self._monitor.is_down(self.hass.states.get(entity_id))
+            1
+            for entity_id in affected
+            if not self._monitor.is_down(self.hass.states.get(entity_id))
         )
         loaded = entry.state is ConfigEntryState.LOADED
         success = loaded and recovered == len(affected)
@@ -339,7 +351,9 @@ class Healer:
                 translation_placeholders={"integration": entry.title or entry.domain},
             )
 
-    async def _async_verify(self, entry: ConfigEntry, affected: list[str], started: float) -> float | None:
+    async def _async_verify(
+        self, entry: ConfigEntry, affected: list[str], started: float
+    ) -> float | None:
         """Wait until the entry is loaded and `affected` are up; return when (or None)."""
         hass = self.hass
         loop = hass.loop

@@ -79,9 +79,6 @@ import json
 import logging
 from typing import Any, Final
 
-from sqlalchemy import and_, select, text
-from sqlalchemy.orm import Session
-
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
     ConfigEntry,
@@ -114,6 +111,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import entity_sources
 from homeassistant.helpers.event import async_call_later, async_track_utc_time_change
 from homeassistant.util import dt as dt_util
+from sqlalchemy import and_, select, text
+from sqlalchemy.orm import Session
 
 from .const import EVENT_OUTAGE_ENDED, EVENT_OUTAGE_STARTED
 from .settings import ReliabilitySettings
