@@ -235,7 +235,11 @@ def get_totals(
         if key == "all" and any(wanted) and iid not in wanted[0] and dom not in wanted[1]:
             continue
         totals[iid] = {"integration_id": iid, "integration_domain": dom, "start": start, "end": end}
-        totals[iid].update(zip(_SUMMED, (value or 0 for value in sums), strict=True))
+        # MySQL sums integers as DECIMAL: back to the column's Python type.
+        totals[iid].update(
+            (name, (float if "seconds" in name else int)(value or 0))
+            for name, value in zip(_SUMMED, sums, strict=True)
+        )
     if totals:
         # Hourly rows are sparse: quiet hours' tracked time comes from the source.
         covered = tracked_seconds(
