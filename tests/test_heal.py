@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,7 @@ async def test_auto_heal_threshold_rate_limit_and_backoff(
 ) -> None:
     zigbee = FlakyIntegration(hass, "zigbee")
     entry = await zigbee.async_add_entry(2)
-    _, healer = await make_healer(
+    await make_healer(
         ReliabilitySettings(
             auto_heal=True,
             heal_threshold_minutes=5,
@@ -290,7 +291,7 @@ async def test_auto_heal_threshold_rate_limit_and_backoff(
     attempts = await rows(store, "heal_attempt")
     assert len(attempts) == 3  # heal_max_per_hour
     assert all(row["details"]["trigger"] == "auto" for row in attempts)
-    gaps = [b["timestamp"] - a["timestamp"] for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b["timestamp"] - a["timestamp"] for a, b in itertools.pairwise(attempts)]
     assert gaps[0] >= 60 + 20  # back-off 60 s after the verification window
     assert gaps[1] >= 120 + 20  # doubled
     assert len(await rows(store, "heal_failure")) == 3

@@ -86,7 +86,7 @@ REFUSED_UNKNOWN_ENTRY: Final = "unknown_entry"
 REFUSED_NEVER_HEAL: Final = "never_heal"
 
 
-class HealRefused(Exception):
+class HealRefused(Exception):  # noqa: N818 - the name is the agreed contract
     """A heal that must not run; `reason` is a translation key suffix."""
 
     def __init__(self, reason: str) -> None:

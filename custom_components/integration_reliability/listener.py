@@ -246,7 +246,8 @@ def query_open_outages(session: Session) -> list[OpenOutage]:
     rows = session.execute(
         text(
             "SELECT entity_id, event_type, integration_id, integration_domain, "
-            "MAX(timestamp) FROM integration_reliability WHERE event_type IN ('unavailable', 'recovered') "
+            "MAX(timestamp) FROM integration_reliability "
+            "WHERE event_type IN ('unavailable', 'recovered') "
             "AND entity_id IS NOT NULL "
             "GROUP BY entity_id, event_type, integration_id, integration_domain"
         )
@@ -858,7 +859,7 @@ class ReliabilityMonitor:
             return
         if action == "update":
             old_id = data.get("old_entity_id")
-            if old_id is not None and old_id != entity_id:
+            if isinstance(old_id, str) and old_id != entity_id:
                 self._rename(old_id, entity_id)
         attribution = self._attribution_of(entry)
         self._attr[entity_id] = attribution
@@ -969,9 +970,12 @@ class ReliabilityMonitor:
                 )
             if entry.disabled_by is not None and entry_id in self._spells:
                 self._close_spell(entry_id, now, "disabled")
-        elif state is ConfigEntryState.NOT_LOADED and entry.disabled_by is not None:
-            if entry_id in self._spells:
-                self._close_spell(entry_id, now, "disabled")
+        elif (
+            state is ConfigEntryState.NOT_LOADED
+            and entry.disabled_by is not None
+            and entry_id in self._spells
+        ):
+            self._close_spell(entry_id, now, "disabled")
 
     def _entry_failed(self, entry: ConfigEntry, now: float) -> None:
         """One more failure: open a spell, or count an attempt in the open one."""
