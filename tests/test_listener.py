@@ -80,7 +80,8 @@ async def start_monitor(
 async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    # HA runs setup retries as background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def rows(store: ReliabilityStore, event_type: str | None = None) -> list[dict[str, Any]]:
