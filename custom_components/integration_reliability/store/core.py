@@ -654,22 +654,27 @@ class ReliabilityStore:
         records, entities = self._batch, self._entities
         self._batch, self._entities = [], {}
         attempt = 0
-        reloaded = False
+        reloaded = recovered = False
         while True:
             try:
                 self._write_once(records, entities)
-            except SQLAlchemyError as err:
-                assert self._session is not None
-                self._session.rollback()
-                if is_corruption_error(err):
-                    self._recover_at_runtime(err)
-                    continue
-                if isinstance(err, IntegrityError) and not reloaded:
-                    # A cached lookup id may point at a row a purge removed:
-                    # reload the caches and try once more straight away.
-                    reloaded = True
-                    self._load_lookups()
-                    continue
+            except Exception as err:  # the writer thread must survive any failure
+                try:
+                    self._rollback()
+                    if not recovered and is_corruption_error(err):
+                        recovered = True
+                        self._recover_at_runtime(err)
+                        continue
+                    if isinstance(err, IntegrityError) and not reloaded:
+                        # A cached lookup id may point at a row a purge removed:
+                        # reload the caches and try once more straight away.
+                        reloaded = True
+                        self._load_lookups()
+                        continue
+                except Exception:
+                    _LOGGER.exception("Reliability store could not recover from a write error")
+                    self._give_up(records, entities, err)
+                    return
                 if not isinstance(err, _RETRYABLE_ERRORS) or attempt >= self._max_retries:
                     self._give_up(records, entities, err)
                     return
@@ -692,7 +697,7 @@ class ReliabilityStore:
         self,
         records: list[EventRecord],
         entities: dict[str, TrackedEntityRecord],
-        err: SQLAlchemyError,
+        err: Exception,
     ) -> None:
         dropped = len(records) + len(entities)
         self._write_dropped += dropped
@@ -708,9 +713,9 @@ class ReliabilityStore:
         if StoreProblem.WRITE_FAILED in self._problems:
             self._problems.discard(StoreProblem.WRITE_FAILED)
             if self._listener is not None:
-                self._listener.on_problem_cleared(StoreProblem.WRITE_FAILED)
+                self._safe_notify(self._listener.on_problem_cleared, StoreProblem.WRITE_FAILED)
         if self._listener is not None and records:
-            self._listener.on_committed(records)
+            self._safe_notify(self._listener.on_committed, records)
         self._rows_since_analyze += records
         self._commits_since_analyze += 1
         if (
@@ -890,7 +895,16 @@ class ReliabilityStore:
 
     # ------------------------------------------------------ recovery and backup
 
-    def _recover_at_runtime(self, err: SQLAlchemyError) -> None:
+    def _rollback(self) -> None:
+        """Roll the session back; a dead connection is replaced on next use."""
+        if self._session is None:
+            return
+        try:
+            self._session.rollback()
+        except SQLAlchemyError as err:
+            _LOGGER.debug("Rollback failed: %s", err)
+
+    def _recover_at_runtime(self, err: BaseException) -> None:
         """Swap a corrupt SQLite file for a fresh, migrated one and carry on."""
         path = sqlite_path(self._url)
         if path is None:
@@ -935,10 +949,14 @@ class ReliabilityStore:
             raw.close()
 
     def _notify_problem(self, problem: StoreProblem, details: dict[str, str]) -> None:
-        if self._listener is None:
-            return
+        if self._listener is not None:
+            self._safe_notify(self._listener.on_problem, problem, details)
+
+    @staticmethod
+    def _safe_notify(callback: Callable[..., None], *args: Any) -> None:
+        """Call a listener method; its failure must not kill the writer thread."""
         try:
-            self._listener.on_problem(problem, details)
+            callback(*args)
         except Exception:
             _LOGGER.exception("Reliability store listener failed")
 
