@@ -241,8 +241,6 @@ class ReliabilityStore:
         self._ready_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._ready_lock = threading.Lock()
         self._start_error: StoreStartError | None = None
-        self._stopped: asyncio.Future[None] | None = None
-        self._stopped_loop: asyncio.AbstractEventLoop | None = None
         self._backup_lock: _BackupLock | None = None
 
         # Counters; each is written by one thread only.
@@ -366,14 +364,9 @@ class ReliabilityStore:
         thread = self._thread
         if thread is None:
             return
-        if thread.is_alive():
-            loop = asyncio.get_running_loop()
-            stopped: asyncio.Future[None] = loop.create_future()
-            self._stopped, self._stopped_loop = stopped, loop
-            self.request_stop()
-            if thread.is_alive():
-                await stopped
-            await loop.run_in_executor(None, thread.join, STOP_JOIN_TIMEOUT_S)
+        self.request_stop()
+        # The writer commits what is queued, closes its connections and ends.
+        await asyncio.get_running_loop().run_in_executor(None, thread.join, STOP_JOIN_TIMEOUT_S)
         if thread.is_alive():
             _LOGGER.error("Reliability store writer did not stop in time")
 
@@ -425,6 +418,7 @@ class ReliabilityStore:
         except Exception as err:
             _LOGGER.exception("Reliability store could not start")
             self._start_error = StoreStartError(StoreProblem.CONNECT_FAILED, str(err))
+            self._notify_problem(StoreProblem.CONNECT_FAILED, {"error": str(err)})
         else:
             self._running = True
         self._signal_ready()
@@ -460,8 +454,6 @@ class ReliabilityStore:
                 _reject(item.loop, item.locked, error)
             elif isinstance(item, EventRecord | TrackedEntityRecord):
                 self._write_dropped += 1
-        if self._stopped is not None and self._stopped_loop is not None:
-            _resolve(self._stopped_loop, self._stopped, None)
 
     def _optimize_on_close(self) -> None:
         """SQLite recommends `PRAGMA optimize` before closing a long-lived connection."""
