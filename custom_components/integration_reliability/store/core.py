@@ -192,13 +192,6 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def head_revision() -> str:
-    """Return the newest revision shipped with this code."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
 class ReliabilityStore:
     """Recorder-style storage engine for reliability events.
 
