@@ -111,14 +111,16 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import entity_sources
 from homeassistant.helpers.event import async_call_later, async_track_utc_time_change
 from homeassistant.util import dt as dt_util
-from sqlalchemy import and_, select, text
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from .const import EVENT_OUTAGE_ENDED, EVENT_OUTAGE_STARTED
 from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore
 from .store.records import EventRecord, EventType, TrackedEntityRecord
-from .store.schema import Event as EventRow, EventTypeRow, Integration
+from .store.rollup import OutageKey, open_outages_at, rollup_frontier
+from .store.schema import EntityRow, Event as EventRow, EventTypeRow, Integration
+from .store.tasks import StoreTask
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -223,77 +225,170 @@ def _iso(ts: float) -> str:
     return dt_util.utc_from_timestamp(ts).isoformat()
 
 
-def _load_details(raw: Any) -> dict[str, Any]:
-    if raw is None:
+def _load_details(raw: str | None) -> dict[str, Any]:
+    """Parse a `details` column; a missing or corrupt value reads as empty."""
+    if not raw:
         return {}
-    if isinstance(raw, dict):
-        return raw
     try:
         value = json.loads(raw)
-    except (TypeError, ValueError):
+    except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
 
 
-def query_open_outages(session: Session) -> list[OpenOutage]:
-    """Return outages with no later `recovered` for their entity (writer thread).
+def _type_refs(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(EventTypeRow.event_type, EventTypeRow.id)).tuples().all())
 
-    One grouped scan over the `unavailable`/`recovered` rows: per entity the
-    latest start and the latest recovery; open when the start is later. A
-    recovery recorded under a new entity id after a rename (`renamed_from`)
-    also closes the old id's outage.
+
+def query_open_outages(session: Session) -> list[OpenOutage]:
+    """Return the outages still open in the database (writer thread).
+
+    Bounded, whatever the size of the history: the open set comes from the
+    checkpoint of the latest hourly rollup (outages open at its end, a small
+    JSON list) and is brought up to date by replaying only the rows written
+    since (a range of the timestamp index). Semantics are the rollup's: an
+    outage opens at an entity's `unavailable` row and ends at its next
+    `recovered` row; a `recovered` row written under a new entity id after a
+    rename (`renamed_from`) also ends the old id's outage. Without any rollup
+    yet nothing was purged and the database is young: the outage rows are
+    replayed through the event-type index.
     """
-    rows = session.execute(
-        text(
-            "SELECT entity_id, event_type, integration_id, integration_domain, "
-            "MAX(timestamp) FROM integration_reliability "
-            "WHERE event_type IN ('unavailable', 'recovered') "
-            "AND entity_id IS NOT NULL "
-            "GROUP BY entity_id, event_type, integration_id, integration_domain"
+    refs = _type_refs(session)
+    down_ref = refs.get(EventType.UNAVAILABLE)
+    if down_ref is None:
+        return []
+    up_ref = refs.get(EventType.RECOVERED)
+    frontier = rollup_frontier(session)
+    columns = select(
+        EventRow.integration_ref,
+        EventRow.entity_ref,
+        EventRow.event_type_ref,
+        EventRow.timestamp,
+        EventRow.details,
+    ).order_by(EventRow.timestamp, EventRow.id)
+    outages: dict[OutageKey, float]
+    if frontier is None:
+        outages = {}
+        types = [ref for ref in (down_ref, up_ref) if ref is not None]
+        recent = columns.where(EventRow.event_type_ref.in_(types))
+    else:
+        outages = open_outages_at(session, frontier)
+        # Filtering the type here (not in SQL) keeps the planner on the
+        # timestamp index rather than the low-selectivity event-type index.
+        recent = columns.where(EventRow.timestamp >= frontier)
+    renames = _renames_before(session, outages, frontier, up_ref) if outages else []
+    for iref, eref, tref, ts, details in session.execute(recent):
+        if tref == down_ref:
+            outages.setdefault((iref, eref), ts)
+        elif tref == up_ref:
+            outages.pop((iref, eref), None)
+            old = _load_details(details).get("renamed_from")
+            if isinstance(old, str):
+                renames.append((old, ts))
+    return _resolve(session, outages, renames)
+
+
+def _renames_before(
+    session: Session, outages: dict[OutageKey, float], frontier: float | None, up_ref: int | None
+) -> list[tuple[str, float]]:
+    """Renames that closed checkpointed outages (the rollup keys by entity ref).
+
+    One range of the (integration, timestamp) index per integration with a
+    carried-over outage, from that outage's start to the frontier.
+    """
+    if frontier is None or up_ref is None:
+        return []
+    since: dict[int, float] = {}
+    for (iref, _eref), start in outages.items():
+        since[iref] = min(start, since.get(iref, start))
+    renames: list[tuple[str, float]] = []
+    for iref, start in since.items():
+        for details, ts in session.execute(
+            select(EventRow.details, EventRow.timestamp).where(
+                EventRow.integration_ref == iref,
+                EventRow.timestamp >= start,
+                EventRow.timestamp < frontier,
+                EventRow.event_type_ref == up_ref,
+                EventRow.details.like("%renamed_from%"),
+            )
+        ):
+            old = _load_details(details).get("renamed_from")
+            if isinstance(old, str):
+                renames.append((old, ts))
+    return renames
+
+
+def _resolve(
+    session: Session, outages: dict[OutageKey, float], renames: list[tuple[str, float]]
+) -> list[OpenOutage]:
+    """Entity and integration ids of the open outages (look-up tables, by key)."""
+    irefs = {iref for iref, _eref in outages}
+    erefs = {eref for _iref, eref in outages if eref is not None}
+    if not erefs:
+        return []
+    integrations = {
+        ref: (iid, domain)
+        for ref, iid, domain in session.execute(
+            select(
+                Integration.id, Integration.integration_id, Integration.integration_domain
+            ).where(Integration.id.in_(irefs))
         )
-    ).all()
-    latest_down: dict[str, tuple[float, str, str]] = {}
-    latest_up: dict[str, float] = {}
-    for entity_id, event_type, integration_id, domain, ts in rows:
-        if event_type == EventType.UNAVAILABLE:
-            if entity_id not in latest_down or latest_down[entity_id][0] < ts:
-                latest_down[entity_id] = (ts, integration_id, domain)
-        else:
-            latest_up[entity_id] = max(ts, latest_up.get(entity_id, ts))
-    renames = session.execute(
-        text(
-            "SELECT details, timestamp FROM integration_reliability "
-            "WHERE event_type = 'recovered' AND details LIKE '%renamed_from%'"
-        )
-    ).all()
-    for details, ts in renames:
-        old = _load_details(details).get("renamed_from")
-        if isinstance(old, str):
-            latest_up[old] = max(ts, latest_up.get(old, ts))
-    return [
-        OpenOutage(entity_id, integration_id, domain, start)
-        for entity_id, (start, integration_id, domain) in latest_down.items()
-        if entity_id not in latest_up or latest_up[entity_id] < start
-    ]
+    }
+    entities = dict(
+        session.execute(select(EntityRow.id, EntityRow.entity_id).where(EntityRow.id.in_(erefs)))
+        .tuples()
+        .all()
+    )
+    closed_at: dict[str, float] = {}
+    for old, ts in renames:
+        closed_at[old] = max(ts, closed_at.get(old, ts))
+    found: dict[str, OpenOutage] = {}
+    for (iref, eref), start in outages.items():
+        entity_id = entities.get(eref) if eref is not None else None
+        if entity_id is None or iref not in integrations:
+            continue
+        if closed_at.get(entity_id, start - 1) >= start:
+            continue  # renamed: its outage moved to, and ended under, the new id
+        if entity_id in found and found[entity_id].start >= start:
+            continue
+        integration_id, domain = integrations[iref]
+        found[entity_id] = OpenOutage(entity_id, integration_id, domain, start)
+    return list(found.values())
 
 
 def query_open_spells(session: Session) -> list[OpenSpell]:
-    """Return failure-spell rows not yet closed (no `ended` in details)."""
+    """Return failure-spell rows not yet closed (no `ended` in details).
+
+    Spell rows are few (one per spell, not per attempt); they are found
+    through the event-type index.
+    """
+    refs = _type_refs(session)
+    types = {refs[t]: t for t in (EventType.SETUP_RETRY, EventType.SETUP_FAILURE) if t in refs}
+    if not types:
+        return []
     rows = session.execute(
-        text(
-            "SELECT integration_id, integration_domain, event_type, timestamp, details "
-            "FROM integration_reliability WHERE event_type IN ('setup_retry', 'setup_failure') "
-            "AND (details IS NULL OR details NOT LIKE '%\"ended\"%') ORDER BY timestamp"
+        select(
+            Integration.integration_id,
+            Integration.integration_domain,
+            EventRow.event_type_ref,
+            EventRow.timestamp,
+            EventRow.details,
         )
+        .join(Integration, Integration.id == EventRow.integration_ref)
+        .where(
+            EventRow.event_type_ref.in_(list(types)),
+            or_(EventRow.details.is_(None), EventRow.details.not_like('%"ended"%')),
+        )
+        .order_by(EventRow.timestamp, EventRow.id)
     ).all()
     spells: dict[str, OpenSpell] = {}
-    for integration_id, domain, event_type, ts, raw in rows:
+    for integration_id, domain, tref, ts, raw in rows:
         details = _load_details(raw)
         # The latest open row per entry wins; older ones were orphaned by a crash.
         spells[integration_id] = OpenSpell(
             integration_id,
             domain,
-            EventType(event_type),
+            EventType(types[tref]),
             ts,
             str(details.get("state", "")),
             details.get("reason"),
@@ -302,32 +397,37 @@ def query_open_spells(session: Session) -> list[OpenSpell]:
     return list(spells.values())
 
 
-def close_spell_row(
-    integration_id: str, event_type: EventType, start: float, details: dict[str, Any]
-) -> Callable[[Session], bool]:
-    """Build a writer-thread job that rewrites a spell's row `details` in place."""
+@dataclass(frozen=True, slots=True)
+class CloseSpellRow(StoreTask):
+    """Writer-thread task: rewrite a spell's row `details` in place.
 
-    def job(session: Session) -> bool:
+    Queued behind the records accepted before it, so the spell's own row is
+    already written; a row purged meanwhile is simply not found.
+    """
+
+    integration_id: str
+    event_type: EventType
+    start: float
+    details: dict[str, Any]
+
+    def run(self, session: Session) -> None:
+        """Update the row (the engine commits)."""
         row = session.execute(
             select(EventRow)
             .join(Integration, Integration.id == EventRow.integration_ref)
             .join(EventTypeRow, EventTypeRow.id == EventRow.event_type_ref)
             .where(
                 and_(
-                    Integration.integration_id == integration_id,
-                    EventTypeRow.event_type == str(event_type),
-                    EventRow.timestamp == start,
+                    Integration.integration_id == self.integration_id,
+                    EventTypeRow.event_type == str(self.event_type),
+                    EventRow.timestamp == self.start,
                 )
             )
             .order_by(EventRow.id.desc())
             .limit(1)
         ).scalar_one_or_none()
-        if row is None:
-            return False
-        row.details = json.dumps(details)
-        return True
-
-    return job
+        if row is not None:
+            row.details = json.dumps(self.details)
 
 
 class ReliabilityMonitor:
@@ -372,8 +472,16 @@ class ReliabilityMonitor:
 
     async def async_start(self) -> None:
         """Load open outages/spells, build the caches and start listening."""
-        outages = await self._store.async_run(query_open_outages)
-        spells = await self._store.async_run(query_open_spells)
+        try:
+            outages = await self._store.async_run(query_open_outages)
+            spells = await self._store.async_run(query_open_spells)
+        except Exception:
+            _LOGGER.warning(
+                "Could not read the outages and failure spells open before the restart; "
+                "they are not resumed",
+                exc_info=True,
+            )
+            outages, spells = [], []
         for outage in outages:
             attribution = _Attribution(outage.integration_id, outage.integration_domain)
             self._open[outage.entity_id] = _Open(attribution, outage.start, restored=True)
@@ -857,10 +965,8 @@ class ReliabilityMonitor:
         entry = registry.async_get(entity_id)
         if entry is None:
             return
-        if action == "update":
-            old_id = data.get("old_entity_id")
-            if isinstance(old_id, str) and old_id != entity_id:
-                self._rename(old_id, entity_id)
+        if data["action"] == "update" and "old_entity_id" in data:
+            self._rename(data["old_entity_id"], entity_id)
         attribution = self._attribution_of(entry)
         self._attr[entity_id] = attribution
         if attribution is None:
@@ -1016,14 +1122,6 @@ class ReliabilityMonitor:
         }
         if spell.restored:
             details["restart_gap"] = True
-        job = close_spell_row(entry_id, spell.event_type, spell.start, details)
-        self.hass.async_create_background_task(
-            self._async_run_quietly(job), f"integration_reliability close spell {entry_id}"
-        )
+        # Fire and forget, in order with the records: nothing left running at stop.
+        self._store.queue_task(CloseSpellRow(entry_id, spell.event_type, spell.start, details))
         self._notify()
-
-    async def _async_run_quietly(self, job: Callable[[Session], bool]) -> None:
-        try:
-            await self._store.async_run(job)
-        except Exception:  # the store reports its own problems
-            _LOGGER.debug("Could not close a failure spell", exc_info=True)
