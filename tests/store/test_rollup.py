@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store import rollup as rollup_module
@@ -211,6 +212,82 @@ def test_half_hour_zone_days_are_whole_hours(session: Session) -> None:
     assert hourly[("e1", day - 3600)]["unavailable_seconds"] == 1800
     assert hourly[("e1", day)]["unavailable_seconds"] == 1800
     assert rows(session, "day")[("e1", day)]["unavailable_seconds"] == 1800
+
+
+@pytest.mark.parametrize("closed_by", ["entity_removed", "entity_disabled", "entity_excluded"])
+def test_outage_closed_by_listener_is_no_repair(session: Session, closed_by: str) -> None:
+    """A `closed_by` recovery ends the outage but stays out of MTTR."""
+    writer = Writer(session)
+    day = local(AMS, 2026, 5, 12)
+    writer.track(
+        Tracked("light.a", "e1", "hue", day - 86400),
+        Tracked("light.b", "e1", "hue", day - 86400, removed_at=day + 3 * 3600),
+    )
+    writer.add(
+        *outage("e1", "hue", "light.a", day + 3600, day + 3600 + 600),  # a real repair
+        Ev("e1", "hue", "unavailable", day + 2 * 3600, "light.b"),
+        Ev(
+            "e1",
+            "hue",
+            "recovered",
+            day + 3 * 3600,
+            "light.b",
+            {"duration_s": 3600.0, "closed_by": closed_by},
+        ),
+    )
+    rollup_incremental(session, AMS, day + 86400 + 600)
+    closing_hour = rows(session, "hour")[("e1", day + 2 * 3600)]
+    assert closing_hour["unavailable_seconds"] == 3600
+    assert closing_hour["recovered_events"] == 0
+    assert closing_hour["repair_seconds_total"] == 0
+    assert closing_hour["mttr_seconds"] is None
+    assert ("e1", day + 3 * 3600) in rows(session, "hour")  # the closing event's hour
+    assert rows(session, "hour")[("e1", day + 3 * 3600)]["unavailable_seconds"] == 0
+    daily = rows(session, "day")[("e1", day)]
+    assert daily["unavailable_events"] == 2
+    assert daily["recovered_events"] == 1
+    assert daily["repair_seconds_total"] == 600
+    assert daily["mttr_seconds"] == 600
+    assert daily["unavailable_seconds"] == 600 + 3600  # the outage stops where it was closed
+    assert daily["entities_affected"] == 2
+    ref = reference_metrics(writer.events, writer.tracked, "e1", day, day + 86400)
+    assert_same(daily, ref, "day")
+
+
+def test_failure_spells_count_rows_not_attempts(session: Session) -> None:
+    """One row per spell, whatever its attempt count, open or ended."""
+    writer = Writer(session)
+    day = local(AMS, 2026, 5, 12)
+    writer.track(Tracked("light.a", "e1", "hue", day - 86400))
+    ended = {"reason": "timeout", "ended": day + 4000, "duration_s": 3600.0, "outcome": "loaded"}
+    writer.add(
+        Ev("e1", "hue", "setup_retry", day + 400, None, {"state": "setup_retry", "attempts": 1}),
+        Ev("e1", "hue", "setup_retry", day + 7200, None, {"state": "setup_retry", "attempts": 12}),
+        Ev(
+            "e1",
+            "hue",
+            "setup_failure",
+            day + 7300,
+            None,
+            {"state": "setup_error", "attempts": 3} | ended,
+        ),
+    )
+    rollup_incremental(session, AMS, day + 86400 + 600)
+    daily = rows(session, "day")[("e1", day)]
+    assert (daily["setup_retries"], daily["setup_failures"]) == (2, 1)
+    assert daily["total_events"] == 3
+    # The listener rewrites a spell's row in place when it ends: same counts on recompute.
+    session.execute(
+        text("UPDATE ir_events SET details = :d WHERE timestamp = :ts"),
+        {"d": json.dumps({"state": "setup_retry", "attempts": 40} | ended), "ts": day + 400},
+    )
+    session.commit()
+    backfill(session, day, day + 86400, AMS)
+    daily = rows(session, "day")[("e1", day)]
+    assert (daily["setup_retries"], daily["setup_failures"]) == (2, 1)
+    hourly = rows(session, "hour")
+    assert hourly[("e1", day)]["setup_retries"] == 1
+    assert hourly[("e1", day + 7200)]["setup_retries"] == 1
 
 
 def test_success_rate_null_without_heals(session: Session) -> None:

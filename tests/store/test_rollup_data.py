@@ -152,8 +152,14 @@ _COUNTED = {
 }
 
 
-def reference_outages(events: list[Ev]) -> list[tuple[str, str | None, float, float | None]]:
-    """(integration_id, entity_id, start, end or None) of every outage."""
+def reference_outages(
+    events: list[Ev],
+) -> list[tuple[str, str | None, float, float | None, bool]]:
+    """(integration_id, entity_id, start, end or None, repaired) of every outage.
+
+    `repaired` is False for an outage closed by the listener because its
+    entity was removed, disabled or excluded (`closed_by`): no repair.
+    """
     open_: dict[tuple[str, str | None], float] = {}
     done = []
     for ev in sorted(events, key=lambda e: e.ts):  # stable: insertion order on ties
@@ -161,8 +167,9 @@ def reference_outages(events: list[Ev]) -> list[tuple[str, str | None, float, fl
         if ev.event_type == "unavailable" and key not in open_:
             open_[key] = ev.ts
         elif ev.event_type == "recovered" and key in open_:
-            done.append((*key, open_.pop(key), ev.ts))
-    done.extend((*key, start, None) for key, start in open_.items())
+            repaired = not (ev.details or {}).get("closed_by")
+            done.append((*key, open_.pop(key), ev.ts, repaired))
+    done.extend((*key, start, None, False) for key, start in open_.items())
     return done
 
 
@@ -190,13 +197,13 @@ def reference_metrics(
             elif ev.event_type in _COUNTED:
                 m[_COUNTED[ev.event_type]] += 1
     affected = set()
-    for oid, entity, start, end in reference_outages(events):
+    for oid, entity, start, end, repaired in reference_outages(events):
         if oid != iid:
             continue
         stop = p1 if end is None else end
         if p0 <= start < p1:
             m["unavailable_events"] += 1
-        if end is not None and p0 <= end < p1:
+        if end is not None and repaired and p0 <= end < p1:
             m["recovered_events"] += 1
             m["repair_seconds_total"] += end - start
         m["unavailable_seconds"] += max(0.0, min(stop, p1) - max(start, p0))
@@ -250,6 +257,15 @@ def generate(
                 if stop is not None and stop >= end:
                     stop = None if rng.random() < 0.5 else end - 1
                 evs.extend(outage(iid, dom, entity, t, stop))
+                if stop is not None and rng.random() < 0.08:  # entity removed while down
+                    evs[-1] = Ev(
+                        iid,
+                        dom,
+                        "recovered",
+                        stop,
+                        entity,
+                        {"duration_s": stop - t, "closed_by": "entity_removed"},
+                    )
                 if rng.random() < 0.1:  # a duplicate announcement while open
                     evs.append(Ev(iid, dom, "unavailable", t + length / 3, entity))
                 if stop is None:
@@ -262,6 +278,14 @@ def generate(
                 evs.append(
                     Ev(iid, dom, "blip", ts, rng.choice(entities), {"count": rng.randint(1, 4)})
                 )
+            elif kind in ("setup_failure", "setup_retry"):
+                # One row per spell, its details rewritten when the spell ended.
+                attempts = rng.randint(1, 9)
+                details = {"state": kind, "reason": "timeout", "attempts": attempts}
+                if rng.random() < 0.8:
+                    details |= {"ended": ts + 60 * attempts, "duration_s": 60.0 * attempts}
+                    details["outcome"] = "loaded"
+                evs.append(Ev(iid, dom, kind, ts, None, details))
             elif kind == "heal_attempt":
                 evs.append(Ev(iid, dom, "heal_attempt", ts))
                 result = rng.choice(["heal_success", "heal_failure"])

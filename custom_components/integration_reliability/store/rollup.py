@@ -9,8 +9,16 @@ Definitions (every number a user sees comes from these):
   ``recovered`` with no open outage closes nothing. An outage still open when a
   period is rolled up counts up to the end of that period.
 - ``unavailable_events``: outages started in the period.
-- ``recovered_events``: outages that ended in the period; ``repair_seconds_total``
-  is the sum of their durations and ``mttr_seconds`` its mean (NULL if none).
+- ``recovered_events``: outages that ended in the period by a real recovery;
+  ``repair_seconds_total`` is the sum of their durations and ``mttr_seconds``
+  its mean (NULL if none). A ``recovered`` row whose details hold
+  ``closed_by`` (the listener closing the outage of a removed, disabled or
+  excluded entity) ends the outage — its unavailable seconds stop there — but
+  is no repair: it counts in neither.
+- ``setup_failures`` / ``setup_retries``: failure spells started in the period.
+  The listener writes ONE row per spell (and rewrites its details in place,
+  with the attempt count, when the spell ends), so rows are counted, never
+  attempts.
 - ``unavailable_seconds``: entity-seconds of outage inside the period (an outage
   is split across every period it overlaps).
 - ``entities_affected``: distinct entities with an outage that started in the
@@ -56,7 +64,17 @@ import time
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import (
+    TextClause,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from .records import EventType
@@ -115,9 +133,15 @@ _TYPE_COUNTER: Final[dict[str, str]] = {
     EventType.HEAL_FAILURE: "heal_failures",
 }
 
-# Core tables: executemany inserts skip the ORM's per-row work.
+# Core tables: executemany inserts skip the ORM's per-row work, and the hot-path
+# statements below are built once from them (a constant Core statement memoizes
+# its cache key, so each execution reuses the compiled SQL at almost no cost).
 _METRICS_TABLE: Final = Base.metadata.tables[IntegrationMetrics.__tablename__]
 _JOBS_TABLE: Final = Base.metadata.tables[ProcessingJob.__tablename__]
+_EVENTS_TABLE: Final = Base.metadata.tables[Event.__tablename__]
+_INTEGRATIONS_TABLE: Final = Base.metadata.tables[Integration.__tablename__]
+_TYPES_TABLE: Final = Base.metadata.tables[EventTypeRow.__tablename__]
+_TRACKED_TABLE: Final = Base.metadata.tables[TrackedEntity.__tablename__]
 
 # (integration_ref, entity_ref): entity refs are only unique within an event.
 OutageKey = tuple[int, int | None]
@@ -233,34 +257,55 @@ class Lookups:
     @classmethod
     def load(cls, session: Session) -> Lookups:
         """Read the lookup tables."""
-        integrations = {
-            ref: (iid, dom)
-            for ref, iid, dom in session.execute(
-                select(Integration.id, Integration.integration_id, Integration.integration_domain)
-            )
-        }
-        type_names = dict(
-            session.execute(select(EventTypeRow.id, EventTypeRow.event_type)).tuples().all()
-        )
+        conn = session.connection()
+        integrations = {ref: (iid, dom) for ref, iid, dom in conn.execute(_INTEGRATIONS_SQL)}
+        type_names: dict[int, str] = dict(conn.execute(_TYPES_SQL).tuples().all())
         return cls(integrations, type_names, {name: ref for ref, name in type_names.items()})
 
 
+_INTEGRATIONS_SQL: Final = select(
+    _INTEGRATIONS_TABLE.c.id,
+    _INTEGRATIONS_TABLE.c.integration_id,
+    _INTEGRATIONS_TABLE.c.integration_domain,
+)
+_TYPES_SQL: Final = select(_TYPES_TABLE.c.id, _TYPES_TABLE.c.event_type)
+_J = _JOBS_TABLE.c
+_ROLLUP_DONE: Final = and_(_J.job_type == JOB_ROLLUP_HOUR, _J.status == STATUS_SUCCESS)
+# The newest successful hourly run: the frontier and the checkpoint there, in
+# one index lookup (job_type, status, range_end).
+_LATEST_CHECKPOINT_SQL: Final = (
+    select(_J.range_end, _J.state)
+    .where(_ROLLUP_DONE)
+    .order_by(_J.range_end.desc(), _J.id.desc())
+    .limit(1)
+)
+_CHECKPOINT_AT_SQL: Final = (
+    select(_J.state)
+    .where(_ROLLUP_DONE, _J.range_end == bindparam("ts"), _J.state.is_not(None))
+    .order_by(_J.id.desc())
+    .limit(1)
+)
+
+
 def _dump_state(open_outages: dict[OutageKey, float]) -> str:
-    return json.dumps([[i, e, s] for (i, e), s in sorted(open_outages.items(), key=str)])
+    items = sorted(open_outages.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[1]))
+    return json.dumps([[i, e, s] for (i, e), s in items])
 
 
 def _load_state(raw: str) -> dict[OutageKey, float]:
     return {(int(i), None if e is None else int(e)): float(s) for i, e, s in json.loads(raw)}
 
 
+def latest_checkpoint(session: Session) -> tuple[float, str | None] | None:
+    """The frontier and the raw checkpoint stored there (None before the first run)."""
+    row = session.connection().execute(_LATEST_CHECKPOINT_SQL).first()
+    return None if row is None else (row[0], row[1])
+
+
 def rollup_frontier(session: Session) -> float | None:
     """End of the hourly rollups done so far (None before the first run)."""
-    return session.scalar(
-        select(func.max(ProcessingJob.range_end)).where(
-            ProcessingJob.job_type == JOB_ROLLUP_HOUR,
-            ProcessingJob.status == STATUS_SUCCESS,
-        )
-    )
+    found = latest_checkpoint(session)
+    return None if found is None else found[0]
 
 
 def purge_horizon(session: Session) -> float | None:
@@ -293,17 +338,7 @@ def _scan_open_at(session: Session, ts: float, lookups: Lookups) -> dict[OutageK
 
 def open_outages_at(session: Session, ts: float) -> dict[OutageKey, float]:
     """Outages open at `ts`: the checkpoint of the hourly run ending there, else a replay."""
-    raw = session.scalar(
-        select(ProcessingJob.state)
-        .where(
-            ProcessingJob.job_type == JOB_ROLLUP_HOUR,
-            ProcessingJob.status == STATUS_SUCCESS,
-            ProcessingJob.range_end == ts,
-            ProcessingJob.state.is_not(None),
-        )
-        .order_by(ProcessingJob.id.desc())
-        .limit(1)
-    )
+    raw = session.connection().execute(_CHECKPOINT_AT_SQL, {"ts": ts}).scalar()
     if raw is not None:
         return _load_state(raw)
     return _scan_open_at(session, ts, Lookups.load(session))
@@ -340,30 +375,37 @@ def tracked_seconds(
     return {iid: (dom, float(secs or 0.0)) for iid, dom, secs in rows}
 
 
+_T = _TRACKED_TABLE.c
+# Entities existing during the whole slice are only counted per integration;
+# those added or removed inside it come back one by one. Two plain scans of a
+# small table (one GROUP BY on its integration index): cheaper than one query
+# grouping on computed columns.
+_TRACKED_WHOLE_SQL: Final = (
+    select(_T.integration_id, func.count())
+    .where(
+        _T.first_seen <= bindparam("a"),
+        or_(_T.removed_at.is_(None), _T.removed_at >= bindparam("b")),
+    )
+    .group_by(_T.integration_id)
+)
+_TRACKED_PARTIAL_SQL: Final = select(_T.integration_id, _T.first_seen, _T.removed_at).where(
+    or_(
+        and_(_T.first_seen > bindparam("a"), _T.first_seen < bindparam("b")),
+        and_(_T.removed_at > bindparam("a"), _T.removed_at < bindparam("b")),
+    )
+)
+
+
 class _TrackedGrid:
-    """Tracked entity-seconds per integration for the hours of a slice.
+    """Tracked entity-seconds per integration for the hours of a slice (one query)."""
 
-    One query for the integrations active in the slice; entities existing
-    during the whole slice are only counted.
-    """
-
-    def __init__(self, session: Session, a: float, b: float, integration_ids: set[str]) -> None:
-        te = TrackedEntity
-        self._full: dict[str, int] = {}
+    def __init__(self, session: Session, a: float, b: float) -> None:
+        conn = session.connection()
+        params = {"a": a, "b": b}
+        self._full: dict[str, int] = dict(conn.execute(_TRACKED_WHOLE_SQL, params).tuples().all())
         self._partial: dict[str, list[tuple[float, float]]] = {}
-        if not integration_ids:
-            return
-        for iid, first, removed in session.execute(
-            select(te.integration_id, te.first_seen, te.removed_at).where(
-                te.integration_id.in_(sorted(integration_ids)),
-                te.first_seen < b,
-                or_(te.removed_at.is_(None), te.removed_at > a),
-            )
-        ):
-            if first <= a and (removed is None or removed >= b):
-                self._full[iid] = self._full.get(iid, 0) + 1
-            else:
-                self._partial.setdefault(iid, []).append((first, b if removed is None else removed))
+        for iid, first, removed in conn.execute(_TRACKED_PARTIAL_SQL, params):
+            self._partial.setdefault(iid, []).append((first, b if removed is None else removed))
 
     def seconds(self, integration_id: str, h0: float, h1: float) -> float:
         """Tracked entity-seconds of `integration_id` in [h0, h1) inside the slice."""
@@ -394,6 +436,24 @@ def _blip_count(details: str | None) -> int:
         if isinstance(count, int) and count > 0:
             return count
     return 1
+
+
+def _closed_without_repair(details: str | None) -> bool:
+    """Whether a `recovered` row only closed the outage (entity removed / disabled / excluded)."""
+    if not details or "closed_by" not in details:
+        return False
+    try:
+        return bool(json.loads(details).get("closed_by"))
+    except (ValueError, AttributeError):
+        return False
+
+
+_E = _EVENTS_TABLE.c
+_SLICE_EVENTS_SQL: Final = (
+    select(_E.timestamp, _E.event_type_ref, _E.integration_ref, _E.entity_ref, _E.details)
+    .where(_E.timestamp >= bindparam("a"), _E.timestamp < bindparam("b"))
+    .order_by(_E.timestamp, _E.id)
+)
 
 
 @dataclass(slots=True)
@@ -441,17 +501,7 @@ def compute_hours(
                 hour.affected.add(key)
 
     names = lookups.type_names
-    events = session.execute(
-        select(
-            Event.timestamp,
-            Event.event_type_ref,
-            Event.integration_ref,
-            Event.entity_ref,
-            Event.details,
-        )
-        .where(Event.timestamp >= a, Event.timestamp < b)
-        .order_by(Event.timestamp, Event.id)
-    ).all()
+    events = session.connection().execute(_SLICE_EVENTS_SQL, {"a": a, "b": b}).all()
     for ets, tref, iref, eref, details in events:
         hour = acc(iref, int((ets - a) // HOUR))
         hour.add("total_events")
@@ -465,8 +515,9 @@ def compute_hours(
             start = open_outages.pop((iref, eref), None)
             if start is not None:
                 outage_interval((iref, eref), start, ets)
-                hour.add("recovered_events")
-                hour.add("repair_seconds_total", ets - start)
+                if not _closed_without_repair(details):
+                    hour.add("recovered_events")
+                    hour.add("repair_seconds_total", ets - start)
         elif etype == EventType.BLIP:
             hour.add("blips", _blip_count(details))
         elif etype in _TYPE_COUNTER:
@@ -474,7 +525,7 @@ def compute_hours(
     for key, start in open_outages.items():
         outage_interval(key, start, b)
 
-    grid = _TrackedGrid(session, a, b, {lookups.integrations[iref][0] for iref, _ in accs})
+    grid = _TrackedGrid(session, a, b) if accs else None
     rows = []
     for (iref, idx), hour in sorted(accs.items()):
         iid, dom = lookups.integrations[iref]
@@ -482,6 +533,7 @@ def compute_hours(
         row = _empty_row(iid, dom, PERIOD_HOUR, h0, h0 + HOUR)
         row.update(hour.counts)
         row["entities_affected"] = len(hour.affected)
+        assert grid is not None
         row["tracked_entity_seconds"] = grid.seconds(iid, h0, min(h0 + HOUR, b))
         derive_metrics(row)
         rows.append(row)
@@ -492,15 +544,20 @@ def _write_rows(
     session: Session, period: str, p0: float, p1: float, rows: list[dict[str, Any]]
 ) -> None:
     """Replace the `period` rows starting in [p0, p1): re-running gives identical rows."""
-    session.execute(
-        delete(IntegrationMetrics).where(
-            IntegrationMetrics.period == period,
-            IntegrationMetrics.period_start >= p0,
-            IntegrationMetrics.period_start < p1,
-        )
-    )
+    conn = session.connection()
+    conn.execute(_DELETE_ROWS_SQL, {"period": period, "p0": p0, "p1": p1})
     if rows:
-        session.execute(insert(_METRICS_TABLE), rows)
+        conn.execute(_INSERT_ROWS_SQL, rows)
+
+
+_M = _METRICS_TABLE.c
+_DELETE_ROWS_SQL: Final = delete(_METRICS_TABLE).where(
+    _M.period == bindparam("period"),
+    _M.period_start >= bindparam("p0"),
+    _M.period_start < bindparam("p1"),
+)
+_INSERT_ROWS_SQL: Final = insert(_METRICS_TABLE)
+_INSERT_JOB_SQL: Final = insert(_JOBS_TABLE)
 
 
 def _record_job(
@@ -513,18 +570,20 @@ def _record_job(
     written: int,
     state: str | None = None,
 ) -> None:
-    session.execute(
-        insert(_JOBS_TABLE).values(
-            job_type=job_type,
-            range_start=p0,
-            range_end=p1,
-            started_at=started,
-            completed_at=time.time(),
-            status=STATUS_SUCCESS,
-            rows_processed=processed,
-            rows_written=written,
-            state=state,
-        )
+    session.connection().execute(
+        _INSERT_JOB_SQL,
+        {
+            "job_type": job_type,
+            "range_start": p0,
+            "range_end": p1,
+            "started_at": started,
+            "completed_at": time.time(),
+            "status": STATUS_SUCCESS,
+            "rows_processed": processed,
+            "rows_written": written,
+            "state": state,
+            "error": None,
+        },
     )
 
 
@@ -644,11 +703,15 @@ def _first_start(session: Session, tz: ZoneInfo) -> float | None:
 
 @dataclass(slots=True)
 class RollupPlan:
-    """Where the next incremental slice starts and ends (None: nothing to do)."""
+    """Where the next incremental slice starts and ends (None: nothing to do).
+
+    `checkpoint` is the raw state stored at `start` by the previous run, if any.
+    """
 
     start: float
     end: float
     closed_until: float
+    checkpoint: str | None = None
 
 
 def plan_incremental(
@@ -661,15 +724,26 @@ def plan_incremental(
 ) -> RollupPlan | None:
     """The next slice of hours closed since the last successful run."""
     closed_until = hour_floor(now - settle_seconds, tz)
-    start = rollup_frontier(session)
-    if start is None:
-        start = _first_start(session, tz)
-        if start is None:
+    latest = latest_checkpoint(session)
+    checkpoint = None
+    if latest is not None:
+        start, checkpoint = latest
+    else:
+        first = _first_start(session, tz)
+        if first is None:
             return None
+        start = first
     end = min(closed_until, start + max_hours * HOUR, _next_midnight(start, tz))
     if end <= start:
         return None
-    return RollupPlan(start, end, closed_until)
+    return RollupPlan(start, end, closed_until, checkpoint)
+
+
+def _plan_state(session: Session, plan: RollupPlan) -> dict[OutageKey, float]:
+    """Outages open at the plan's start: its checkpoint, else a replay of history."""
+    if plan.checkpoint is not None:
+        return _load_state(plan.checkpoint)
+    return open_outages_at(session, plan.start)
 
 
 def rollup_incremental(
@@ -689,7 +763,7 @@ def rollup_incremental(
     while plan := plan_incremental(
         session, tz, now, settle_seconds=settle_seconds, max_hours=max_hours
     ):
-        rollup_hours(session, plan.start, plan.end, tz)
+        rollup_hours(session, plan.start, plan.end, tz, open_outages=_plan_state(session, plan))
         session.commit()
         hours += round((plan.end - plan.start) / HOUR)
     return hours
@@ -798,7 +872,9 @@ class RollupTask(StoreTask):
         if plan is None:
             return self._finish(session)
         try:
-            done = rollup_hours(session, plan.start, plan.end, self.tz)
+            done = rollup_hours(
+                session, plan.start, plan.end, self.tz, open_outages=_plan_state(session, plan)
+            )
         except Exception as err:
             _LOGGER.exception("Rollup of %s..%s failed", plan.start, plan.end)
             _record_failure(session, JOB_ROLLUP_HOUR, plan.start, plan.end, err)
