@@ -9,6 +9,8 @@ device each), driven through methods — no mocks of Home Assistant internals.
     flaky.go_unavailable(entry)          # every entity of the entry
     flaky.recover(entry)
     flaky.fail_setup(entry, "not_ready") # next setups raise ConfigEntryNotReady
+    flaky.fail_unload(entry)             # next unloads return False
+    await flaky.async_setup_yaml(2)      # a YAML platform: no config entry, no unique id
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
@@ -75,6 +79,8 @@ class FlakyIntegration:
         self.setup_mode: dict[str, str | None] = {}
         self.setup_calls: dict[str, int] = {}
         self.start_unavailable: dict[str, bool] = {}
+        self.unload_fails: set[str] = set()
+        self.yaml_entities: list[FlakySensor] = []
         mock_integration(
             hass,
             MockModule(
@@ -84,7 +90,12 @@ class FlakyIntegration:
             ),
         )
         mock_platform(
-            hass, f"{domain}.sensor", MockPlatform(async_setup_entry=self._async_setup_platform)
+            hass,
+            f"{domain}.sensor",
+            MockPlatform(
+                async_setup_entry=self._async_setup_platform,
+                async_setup_platform=self._async_setup_yaml_platform,
+            ),
         )
         # Config entries import the config_flow platform and read the flow
         # handler's VERSION when set up.
@@ -104,6 +115,8 @@ class FlakyIntegration:
         return True
 
     async def _async_unload_entry(self, hass: HomeAssistant, entry: ConfigEntry) -> bool:
+        if entry.entry_id in self.unload_fails:
+            return False
         return await hass.config_entries.async_unload_platforms(entry, ["sensor"])
 
     async def _async_setup_platform(
@@ -114,6 +127,28 @@ class FlakyIntegration:
         sensors = [FlakySensor(self.domain, entry.entry_id, i, available) for i in range(count)]
         self.entities[entry.entry_id] = sensors
         async_add_entities(sensors)
+
+    async def _async_setup_yaml_platform(
+        self,
+        hass: HomeAssistant,
+        config: ConfigType,
+        async_add_entities: AddEntitiesCallback,
+        discovery_info: DiscoveryInfoType | None = None,
+    ) -> None:
+        sensors = [FlakySensor(self.domain, "yaml", i, True) for i in range(config["count"])]
+        for sensor in sensors:
+            sensor._attr_unique_id = None  # not in the entity registry
+            sensor._attr_device_info = None
+        self.yaml_entities = sensors
+        async_add_entities(sensors)
+
+    async def async_setup_yaml(self, count: int) -> list[FlakySensor]:
+        """Set up `count` sensors through the YAML `sensor:` platform."""
+        assert await async_setup_component(
+            self.hass, "sensor", {"sensor": [{"platform": self.domain, "count": count}]}
+        )
+        await self.hass.async_block_till_done()
+        return self.yaml_entities
 
     async def async_add_entry(
         self, count: int = 1, *, setup: bool = True, title: str | None = None, **kwargs: Any
@@ -149,3 +184,7 @@ class FlakyIntegration:
     def fail_setup(self, entry: ConfigEntry, mode: str | None) -> None:
         """Make the next setups fail: "not_ready", "error", "false", or None to succeed."""
         self.setup_mode[entry.entry_id] = mode
+
+    def fail_unload(self, entry: ConfigEntry) -> None:
+        """Make the next unloads of `entry` fail (the entry ends in FAILED_UNLOAD)."""
+        self.unload_fails.add(entry.entry_id)

@@ -227,11 +227,9 @@ def _iso(ts: float) -> str:
 
 def _load_details(raw: str | None) -> dict[str, Any]:
     """Parse a `details` column; a missing or corrupt value reads as empty."""
-    if not raw:
-        return {}
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = json.loads(raw)  # type: ignore[arg-type]  # None: TypeError
+    except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -266,17 +264,17 @@ def query_open_outages(session: Session) -> list[OpenOutage]:
         EventRow.timestamp,
         EventRow.details,
     ).order_by(EventRow.timestamp, EventRow.id)
-    outages: dict[OutageKey, float]
+    outages: dict[OutageKey, float] = {}
+    renames: list[tuple[str, float]] = []
     if frontier is None:
-        outages = {}
         types = [ref for ref in (down_ref, up_ref) if ref is not None]
         recent = columns.where(EventRow.event_type_ref.in_(types))
     else:
         outages = open_outages_at(session, frontier)
+        renames = _renames_before(session, outages, frontier, up_ref)
         # Filtering the type here (not in SQL) keeps the planner on the
         # timestamp index rather than the low-selectivity event-type index.
         recent = columns.where(EventRow.timestamp >= frontier)
-    renames = _renames_before(session, outages, frontier, up_ref) if outages else []
     for iref, eref, tref, ts, details in session.execute(recent):
         if tref == down_ref:
             outages.setdefault((iref, eref), ts)
@@ -289,15 +287,13 @@ def query_open_outages(session: Session) -> list[OpenOutage]:
 
 
 def _renames_before(
-    session: Session, outages: dict[OutageKey, float], frontier: float | None, up_ref: int | None
+    session: Session, outages: dict[OutageKey, float], frontier: float, up_ref: int | None
 ) -> list[tuple[str, float]]:
     """Renames that closed checkpointed outages (the rollup keys by entity ref).
 
     One range of the (integration, timestamp) index per integration with a
     carried-over outage, from that outage's start to the frontier.
     """
-    if frontier is None or up_ref is None:
-        return []
     since: dict[int, float] = {}
     for (iref, _eref), start in outages.items():
         since[iref] = min(start, since.get(iref, start))
@@ -324,8 +320,6 @@ def _resolve(
     """Entity and integration ids of the open outages (look-up tables, by key)."""
     irefs = {iref for iref, _eref in outages}
     erefs = {eref for _iref, eref in outages if eref is not None}
-    if not erefs:
-        return []
     integrations = {
         ref: (iid, domain)
         for ref, iid, domain in session.execute(
@@ -334,7 +328,7 @@ def _resolve(
             ).where(Integration.id.in_(irefs))
         )
     }
-    entities = dict(
+    entities: dict[int | None, str] = dict(
         session.execute(select(EntityRow.id, EntityRow.entity_id).where(EntityRow.id.in_(erefs)))
         .tuples()
         .all()
@@ -343,16 +337,13 @@ def _resolve(
     for old, ts in renames:
         closed_at[old] = max(ts, closed_at.get(old, ts))
     found: dict[str, OpenOutage] = {}
-    for (iref, eref), start in outages.items():
-        entity_id = entities.get(eref) if eref is not None else None
-        if entity_id is None or iref not in integrations:
-            continue
-        if closed_at.get(entity_id, start - 1) >= start:
-            continue  # renamed: its outage moved to, and ended under, the new id
-        if entity_id in found and found[entity_id].start >= start:
-            continue
-        integration_id, domain = integrations[iref]
-        found[entity_id] = OpenOutage(entity_id, integration_id, domain, start)
+    # Oldest first: an entity open under two integrations keeps its latest outage.
+    for (iref, eref), start in sorted(outages.items(), key=lambda item: item[1]):
+        entity_id = entities.get(eref)
+        # A rename moved the outage to, and ended it under, the new id.
+        if entity_id is not None and closed_at.get(entity_id, start - 1) < start:
+            integration_id, domain = integrations[iref]
+            found[entity_id] = OpenOutage(entity_id, integration_id, domain, start)
     return list(found.values())
 
 
@@ -466,7 +457,6 @@ class ReliabilityMonitor:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_started: CALLBACK_TYPE | None = None
         self._armed = False
-        self._stopped = False
 
     # ------------------------------------------------------------ public API
 
@@ -520,7 +510,6 @@ class ReliabilityMonitor:
 
     async def async_stop(self) -> None:
         """Remove every listener and timer; write the blips counted so far."""
-        self._stopped = True
         self._armed = False
         for unsub in self._unsubs:
             unsub()
@@ -581,13 +570,6 @@ class ReliabilityMonitor:
         """Whether a state counts as down under the current settings."""
         return state is None or state.state in self._down
 
-    def attribution(self, entity_id: str) -> tuple[str, str] | None:
-        """(integration_id, domain) of a monitored entity, None if not monitored."""
-        attribution = self._attribute(entity_id)
-        if attribution is None:
-            return None
-        return attribution.integration_id, attribution.integration_domain
-
     @callback
     def begin_heal(self, entry_id: str) -> None:
         """Mark a reload as done by the Healer, so it is not recorded as `reload`."""
@@ -608,8 +590,6 @@ class ReliabilityMonitor:
     @callback
     def _arm(self) -> None:
         """Start watching states; settle outages and spells carried over a restart."""
-        if self._armed or self._stopped:
-            return
         self._armed = True
         self._unsubs.append(
             self.hass.bus.async_listen(
@@ -617,9 +597,8 @@ class ReliabilityMonitor:
             )
         )
         now = _now()
-        for entity_id, outage in list(self._open.items()):
-            if not outage.restored:
-                continue
+        # Every open outage here was read back from the database.
+        for entity_id in list(self._open):
             state = self.hass.states.get(entity_id)
             if state is not None and state.state not in self._down:
                 # It came back while HA was down or starting: close it at the
@@ -692,9 +671,6 @@ class ReliabilityMonitor:
             if self._monitors(integration_id, domain, entity_id):
                 attribution = _Attribution(integration_id, domain)
                 self._domains[integration_id] = domain
-        elif self.hass.states.get(entity_id) is None:
-            # Not known anywhere yet: do not cache, it may appear later.
-            return None
         self._attr[entity_id] = attribution
         return attribution
 
@@ -807,12 +783,10 @@ class ReliabilityMonitor:
     @callback
     def _async_confirm(self, entity_id: str) -> None:
         """The grace period elapsed: a pending outage becomes an outage."""
-        pending = self._pending.pop(entity_id, None)
-        if pending is None or not self._armed or self.hass.state is not _RUNNING:
-            return
-        entry = self.hass.config_entries.async_get_entry(pending.attribution.integration_id)
-        if entry is not None and entry.disabled_by is not None:
-            return
+        # Dropping a pending outage cancels its timer: it is always there.
+        pending = self._pending.pop(entity_id)
+        if self.hass.state is not _RUNNING:
+            return  # stopping, before our stop listener ran
         attribution = pending.attribution
         self._open[entity_id] = _Open(attribution, pending.start)
         self._count(attribution.integration_id, 1)
@@ -1060,23 +1034,21 @@ class ReliabilityMonitor:
         elif state is ConfigEntryState.LOADED:
             if entry_id in self._spells:
                 self._close_spell(entry_id, now, "loaded")
-        elif state is ConfigEntryState.UNLOAD_IN_PROGRESS or (
-            state is ConfigEntryState.NOT_LOADED and previous in FAILURE_STATES
-        ):
-            if entry_id not in self._healing and self.hass.state is _RUNNING:
-                self._store.record(
-                    EventRecord(
-                        entry_id,
-                        entry.domain,
-                        EventType.RELOAD,
-                        now,
-                        None,
-                        {"from_state": previous.value if previous else None},
-                    )
-                )
-            if entry.disabled_by is not None and entry_id in self._spells:
-                self._close_spell(entry_id, now, "disabled")
         elif (
+            state is ConfigEntryState.UNLOAD_IN_PROGRESS
+            or (state is ConfigEntryState.NOT_LOADED and previous in FAILURE_STATES)
+        ) and (entry_id not in self._healing and self.hass.state is _RUNNING):
+            self._store.record(
+                EventRecord(
+                    entry_id,
+                    entry.domain,
+                    EventType.RELOAD,
+                    now,
+                    None,
+                    {"from_state": previous.value if previous else None},
+                )
+            )
+        if (
             state is ConfigEntryState.NOT_LOADED
             and entry.disabled_by is not None
             and entry_id in self._spells
