@@ -72,6 +72,31 @@ def test_totals_over_a_range_equal_raw(session: Session) -> None:
         assert row["mttr_seconds"] == pytest.approx(ref["mttr_seconds"])
 
 
+def test_totals_filters_agree(session: Session) -> None:
+    """One id, several ids, domains and no filter give the same rows."""
+    writer = Writer(session)
+    start, end = local(AMS, 2026, 2, 20), local(AMS, 2026, 4, 10)
+    generate(writer, start, end, seed=3, integrations=3)
+    rollup_incremental(session, AMS, end + 600)
+    a, b = local(AMS, 2026, 2, 21, 7), local(AMS, 2026, 4, 9, 17)
+    everything = {r["integration_id"]: r for r in get_totals(session, start=a, end=b, tz=AMS)}
+    assert sorted(everything) == ["entry0", "entry1", "entry2"]
+    for iid, row in everything.items():
+        assert get_totals(session, start=a, end=b, tz=AMS, integration_ids=[iid]) == [row]
+    two = get_totals(session, start=a, end=b, tz=AMS, integration_ids=["entry0", "entry2"])
+    assert two == [everything["entry0"], everything["entry2"]]
+    by_domain = get_totals(session, start=a, end=b, tz=AMS, domains=["dom1"])
+    assert by_domain == [everything["entry1"]]
+    mixed = get_totals(
+        session, start=a, end=b, tz=AMS, integration_ids=["entry0"], domains=["dom1"]
+    )
+    assert mixed == [everything["entry0"], everything["entry1"]]
+    # Off-grid edges round to the hour grid (the same cached tiling).
+    assert get_totals(session, start=a - 1800, end=b + 1800, tz=AMS) == [
+        {**r, "start": a - 1800, "end": b + 1800} for r in everything.values()
+    ]
+
+
 def test_events_keyset_pagination(session: Session) -> None:
     writer = Writer(session)
     writer.add(*(Ev("e1", "hue", "reload", DAY + k // 2) for k in range(25)))  # ties on ts

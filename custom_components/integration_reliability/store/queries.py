@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 import json
-from typing import Any, Final
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, TextClause, and_, bindparam, func, or_, select, text
+from sqlalchemy import Select, Table, TextClause, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from .records import EventType
@@ -67,7 +68,10 @@ METRIC_FIELDS: Final = (
     "heal_failures",
     "success_rate",
 )
-_METRIC_COLUMNS: Final = tuple(getattr(IntegrationMetrics, name) for name in METRIC_FIELDS)
+# Core columns of the table (not ORM attributes): a select of them skips the
+# ORM's per-statement work and returns plain rows.
+_METRICS_C: Final = cast(Table, IntegrationMetrics.__table__).c
+_METRIC_COLUMNS: Final = tuple(_METRICS_C[name] for name in METRIC_FIELDS)
 
 DAY: Final = 86400.0
 WEEK: Final = 7 * DAY
@@ -127,7 +131,7 @@ def get_metrics(
     Hourly rows are sparse: an hour without events or outages has no row
     (it was fully available).
     """
-    m = IntegrationMetrics
+    m = _METRICS_C
     query = select(*_METRIC_COLUMNS).where(
         m.period == period,
         # The lower bound on period_start keeps this a narrow index range scan.
@@ -139,7 +143,9 @@ def get_metrics(
     if where is not None:
         query = query.where(where)
     query = query.order_by(m.period_start, m.integration_id)
-    return [dict(zip(METRIC_FIELDS, row, strict=True)) for row in session.execute(query)]
+    return [
+        dict(zip(METRIC_FIELDS, row, strict=True)) for row in session.connection().execute(query)
+    ]
 
 
 _MAX_TILES: Final = 5
@@ -147,31 +153,49 @@ _MAX_TILES: Final = 5
 
 def _totals_sql(filter_column: str | None) -> TextClause:
     sums = ", ".join(f"SUM({name})" for name in _SUMMED)
-    tiles = " OR ".join(
-        f"(period = :p{k} AND period_start >= :a{k} AND period_start < :b{k})"
+    columns = ", ".join(("integration_id", "integration_domain", *_SUMMED))
+    if filter_column == "one":
+        narrow = " AND integration_id = :id"
+    elif filter_column is not None:
+        narrow = f" AND {filter_column} IN :ids"
+    else:
+        narrow = ""
+    # One index range per tile (UNION ALL): an OR of the tiles would make the
+    # planner read every row of the integration (all its hours) instead.
+    tiles = " UNION ALL ".join(
+        f"SELECT {columns} FROM integration_metrics"
+        f" WHERE period = :p{k} AND period_start >= :a{k} AND period_start < :b{k}{narrow}"
         for k in range(_MAX_TILES)
     )
-    where = f"({tiles})"
     statement = text(
-        f"SELECT integration_id, MAX(integration_domain), {sums} FROM integration_metrics "
-        f"WHERE {where}"
-        + ("" if filter_column is None else f" AND {filter_column} IN :ids")
-        + " GROUP BY integration_id"
+        f"SELECT integration_id, MAX(integration_domain), {sums} FROM ({tiles}) AS tiles"
+        " GROUP BY integration_id"
     )
-    if filter_column is not None:
+    if filter_column not in (None, "one"):
         statement = statement.bindparams(bindparam("ids", expanding=True))
     return statement
 
 
 _TOTALS_SQL: Final = {
+    "one": _totals_sql("one"),
     "ids": _totals_sql("integration_id"),
     "domains": _totals_sql("integration_domain"),
     "all": _totals_sql(None),
 }
 
 
-def _cover(start: float, end: float, tz: ZoneInfo) -> list[tuple[str, float, float]]:
-    """Tile [start, end) with the fewest whole local months, days and hours."""
+def _cover(start: float, end: float, tz: ZoneInfo) -> tuple[tuple[str, float, float], ...]:
+    """Tile [start, end) with the fewest whole local months, days and hours.
+
+    Only the hour-grid points inside the range matter (every tile edge is
+    one), so the range is rounded to them and the tiling cached: sensors and
+    services ask for the same windows over and over.
+    """
+    return _cover_grid(hour_ceil(start, tz), hour_floor(end, tz), tz)
+
+
+@lru_cache(maxsize=512)
+def _cover_grid(start: float, end: float, tz: ZoneInfo) -> tuple[tuple[str, float, float], ...]:
     tiles: list[tuple[str, float, float]] = []
 
     def fill(a: float, b: float, periods: tuple[str, ...]) -> None:
@@ -193,7 +217,7 @@ def _cover(start: float, end: float, tz: ZoneInfo) -> list[tuple[str, float, flo
         fill(inside[-1][1], b, rest)
 
     fill(start, end, (PERIOD_MONTH, PERIOD_DAY, PERIOD_HOUR))
-    return tiles
+    return tuple(tiles)
 
 
 def get_totals(
@@ -225,13 +249,15 @@ def get_totals(
         params |= {f"p{k}": period, f"a{k}": a, f"b{k}": b}
     # Ids or domains narrow the statement; both at once (rare) filter below.
     key = "all"
-    if integration_ids and not domains:
+    if integration_ids and len(integration_ids) == 1 and not domains:
+        key, params["id"] = "one", integration_ids[0]
+    elif integration_ids and not domains:
         key, params["ids"] = "ids", list(integration_ids)
     elif domains and not integration_ids:
         key, params["ids"] = "domains", list(domains)
     wanted = set(integration_ids or ()), set(domains or ())
     totals: dict[str, dict[str, Any]] = {}
-    for iid, dom, *sums in session.execute(_TOTALS_SQL[key], params):
+    for iid, dom, *sums in session.connection().execute(_TOTALS_SQL[key], params):
         if key == "all" and any(wanted) and iid not in wanted[0] and dom not in wanted[1]:
             continue
         totals[iid] = {"integration_id": iid, "integration_domain": dom, "start": start, "end": end}

@@ -347,21 +347,24 @@ def open_outages_at(session: Session, ts: float) -> dict[OutageKey, float]:
 # --- tracked entity-seconds ----------------------------------------------------
 
 
-def _tracked_sql(by_ids: bool) -> TextClause:
+def _tracked_sql(by_ids: str | None) -> TextClause:
     statement = text(
         "SELECT integration_id, MAX(integration_domain), SUM("
         " (CASE WHEN removed_at IS NULL OR removed_at > :p1 THEN :p1 ELSE removed_at END)"
         " - (CASE WHEN first_seen > :p0 THEN first_seen ELSE :p0 END))"
         " FROM tracked_entities"
         " WHERE first_seen < :p1 AND (removed_at IS NULL OR removed_at > :p0)"
-        + (" AND integration_id IN :ids" if by_ids else "")
+        + {None: "", "one": " AND integration_id = :id", "many": " AND integration_id IN :ids"}[
+            by_ids
+        ]
         + " GROUP BY integration_id"
     )
-    return statement.bindparams(bindparam("ids", expanding=True)) if by_ids else statement
+    return statement.bindparams(bindparam("ids", expanding=True)) if by_ids == "many" else statement
 
 
-# Plain SQL built once: the live sensors call this on every refresh.
-_TRACKED_SQL: Final = {True: _tracked_sql(True), False: _tracked_sql(False)}
+# Plain SQL built once: the live sensors call this on every refresh. One id is
+# the common case (a service call, a sensor) and needs no expanding IN.
+_TRACKED_SQL: Final = {key: _tracked_sql(key) for key in (None, "one", "many")}
 
 
 def tracked_seconds(
@@ -369,9 +372,12 @@ def tracked_seconds(
 ) -> dict[str, tuple[str, float]]:
     """Entity-seconds of tracked entities per integration (all, or those) inside [p0, p1)."""
     params: dict[str, Any] = {"p0": p0, "p1": p1}
-    if integration_ids is not None:
-        params["ids"] = integration_ids
-    rows = session.execute(_TRACKED_SQL[integration_ids is not None], params)
+    key = None
+    if integration_ids is not None and len(integration_ids) == 1:
+        key, params["id"] = "one", integration_ids[0]
+    elif integration_ids is not None:
+        key, params["ids"] = "many", integration_ids
+    rows = session.connection().execute(_TRACKED_SQL[key], params)
     return {iid: (dom, float(secs or 0.0)) for iid, dom, secs in rows}
 
 
