@@ -448,6 +448,9 @@ class ReliabilityMonitor:
         self._attr: dict[str, _Attribution | None] = {}
         self._domains: dict[str, str] = {}
         self._pending: dict[str, _Pending] = {}
+        # Pending outages whose state just left the state machine: a rename
+        # removes the old id's state before the registry announces the rename.
+        self._vanished: dict[str, _Pending] = {}
         self._open: dict[str, _Open] = {}
         self._blips: dict[str, _BlipBucket] = {}
         self._counters = _Counters()
@@ -731,8 +734,12 @@ class ReliabilityMonitor:
         new = data["new_state"]
         if new is None:
             # The state left the state machine (removal, rename, unload of a
-            # YAML platform): an unconfirmed outage is simply dropped.
-            self._drop_pending(entity_id)
+            # YAML platform): an unconfirmed outage is dropped, unless the
+            # registry announces next that this was a rename.
+            pending = self._pending.pop(entity_id, None)
+            if pending is not None:
+                pending.cancel()
+                self._vanished[entity_id] = pending
             return
         down = self._down
         if new.state not in down:
@@ -916,7 +923,12 @@ class ReliabilityMonitor:
     @callback
     def _async_entity_registry(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
         """Keep attribution current; outages follow renames, end on removal."""
-        data = event.data
+        try:
+            self._entity_registry_updated(event.data)
+        finally:
+            self._vanished.clear()
+
+    def _entity_registry_updated(self, data: er.EventEntityRegistryUpdatedData) -> None:
         action = data["action"]
         entity_id = data["entity_id"]
         registry = er.async_get(self.hass)
@@ -958,7 +970,7 @@ class ReliabilityMonitor:
 
     def _rename(self, old_id: str, new_id: str) -> None:
         self._attr.pop(old_id, None)
-        pending = self._pending.pop(old_id, None)
+        pending = self._pending.pop(old_id, None) or self._vanished.pop(old_id, None)
         if pending is not None:
             pending.cancel()
             self._pending[new_id] = _Pending(
