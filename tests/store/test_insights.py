@@ -58,11 +58,57 @@ def test_correlated_pair_and_group_found_uncorrelated_not(session: Session) -> N
     assert set(pairs) == {("hue1", "zha1"), ("hue1", "zw1"), ("zha1", "zw1")}
     assert pairs[("hue1", "zha1")]["support"] == 6
     assert pairs[("hue1", "zha1")]["incidents"] == [6, 6]  # the zha burst counts once
-    assert pairs[("hue1", "zha1")]["lift"] > 100
+    # Over the chance expected at those hours of the day (all six at ~11:00).
+    assert pairs[("hue1", "zha1")]["lift"] > 10
+    assert pairs[("hue1", "zha1")]["p_value"] < 1e-4
+    assert result["pairs_tested"] == 10  # five integrations with >= 3 incidents
     assert not [p for p in result["pairs"] if "mq1" in p["integrations"]]
     assert result["groups"] == [
         {"integrations": ["hue1", "zha1", "zw1"], "domains": ["hue", "zha", "zwave"]}
     ]
+
+
+def test_independent_outages_yield_no_correlation(session: Session) -> None:
+    """Random independent outages of many integrations: (almost) nothing is reported.
+
+    Dense enough that a lift-and-support threshold alone reports many chance
+    pairs (and chains them into one big group); the significance test does not.
+    """
+    rng = random.Random(11)
+    days = 14
+    evs: list[Ev] = []
+    for n in range(30):
+        iid, dom = f"entry{n:02d}", f"dom{n % 7}"
+        for k in range(rng.randint(30, 90)):
+            t = WEEK0 + rng.random() * days * 86400
+            for e in range(rng.choice([1, 1, 1, 4])):  # sometimes a burst of entities
+                evs += outage(iid, dom, f"sensor.{iid}_{k}_{e}", t + e, t + 300)
+    Writer(session).add(*sorted(evs, key=lambda e: e.ts))
+    result = correlation(session, WEEK0, WEEK0 + days * 86400)
+    assert result["pairs_tested"] == 30 * 29 // 2
+    assert len(result["pairs"]) <= 1
+    assert result["groups"] == []
+    loose = correlation(session, WEEK0, WEEK0 + days * 86400, alpha=1.0)
+    assert len(loose["pairs"]) >= 10  # what lift >= 2 and support >= 3 alone would report
+
+
+def test_same_hour_of_night_is_not_correlation(session: Session) -> None:
+    """Two integrations that both fail most nights between 03:00 and 04:00, independently."""
+    rng = random.Random(5)
+    evs: list[Ev] = []
+    for day in range(28):
+        for iid in ("backup1", "router1"):
+            if rng.random() < 0.8:
+                t = local(AMS, 2026, 6, 1 + day, 3) + rng.uniform(0, 3600)
+                evs += outage(iid, iid[:-1], f"sensor.{iid}_{day}", t, t + 120)
+    Writer(session).add(*sorted(evs, key=lambda e: e.ts))
+    result = correlation(session, WEEK0, WEEK0 + 28 * 86400)
+    assert result["pairs"] == []
+    # They did start within two minutes of each other 4 times: about what chance
+    # gives at 03:00 (x20 what a uniform spread over the day would).
+    (pair,) = correlation(session, WEEK0, WEEK0 + 28 * 86400, alpha=1.0, min_lift=0)["pairs"]
+    assert pair["support"] == 4
+    assert 1 < pair["expected"] < 2
 
 
 def test_minimum_support_is_applied(session: Session) -> None:

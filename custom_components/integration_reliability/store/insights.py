@@ -38,6 +38,8 @@ DEFAULT_TOP_N: Final = 10
 DEFAULT_WINDOW_SECONDS: Final = 120.0
 DEFAULT_MIN_SUPPORT: Final = 3
 DEFAULT_MIN_LIFT: Final = 2.0
+# Family-wise false-positive rate of the correlation test over all pairs.
+DEFAULT_ALPHA: Final = 0.01
 # A time-of-day finding needs this many outages, and its hour this share of them
 # (six times the 1/24 an even spread would give).
 MIN_OUTAGES_FOR_FINDING: Final = 5
@@ -152,6 +154,35 @@ def _incidents(starts: list[float], window: float) -> list[float]:
     return incidents
 
 
+def _poisson_tail(k: int, mu: float) -> float:
+    """P(X >= k) for X ~ Poisson(mu), accurate far into the tail (log-space terms)."""
+    if k <= 0:
+        return 1.0
+    if mu <= 0:
+        return 0.0
+    log_mu = math.log(mu)
+
+    def term(i: int) -> float:
+        return math.exp(-mu + i * log_mu - math.lgamma(i + 1))
+
+    if k <= mu:
+        return max(0.0, 1.0 - math.fsum(term(i) for i in range(k)))
+    total, i = 0.0, k
+    while True:  # terms only shrink past the mean
+        t = term(i)
+        total += t
+        if t <= total * 1e-12:
+            return min(1.0, total)
+        i += 1
+
+
+def _hour_histogram(times: list[float]) -> list[int]:
+    counts = [0] * 24
+    for ts in times:
+        counts[int(ts // 3600) % 24] += 1
+    return counts
+
+
 def correlation(
     session: Session,
     start: float,
@@ -160,81 +191,119 @@ def correlation(
     window: float = DEFAULT_WINDOW_SECONDS,
     min_support: int = DEFAULT_MIN_SUPPORT,
     min_lift: float = DEFAULT_MIN_LIFT,
+    alpha: float = DEFAULT_ALPHA,
 ) -> dict[str, Any]:
-    """Pairs (and groups) of integrations whose outages start together.
+    """Pairs (and groups) of integrations whose outages start together far more often than chance.
 
     Each integration's outage starts are first collapsed into incidents (a
     burst of entities failing together is one incident). For a pair (A, B),
     A being the one with fewer incidents, `support` is the number of A
-    incidents with a B incident within ±`window`; under independence that is
-    expected to be n_A · (1 - e^(-n_B · 2·window / T)) (Poisson chance of a B
-    incident near a random time, T the period length), and `lift` is support
-    over that expectation. Pairs with support ≥ `min_support` and lift ≥
-    `min_lift` are reported; `groups` are the connected sets of ≥ 3 such
-    integrations (a shared cause such as one Zigbee coordinator).
+    incidents with a B incident within ±`window`.
+
+    Chance model: B's incidents are a Poisson process whose rate depends on
+    the hour of the day (estimated from B's own incidents in the period), so
+    two integrations that merely both fail at night are not "correlated". An
+    A incident at hour h then has a B incident within the window with
+    probability p_h = 1 - e^(-rate_B(h) · 2·window); the `expected` support
+    is the sum of those, and `lift` = support ÷ expected.
+
+    A pair is reported only if it is significant: the Poisson tail
+    probability of a support at least this large under the chance model,
+    multiplied by the number of pairs tested (Bonferroni: pairs of
+    integrations with at least `min_support` incidents), is at most `alpha`
+    (`p_value` is that corrected probability); and support ≥ `min_support`,
+    lift ≥ `min_lift`. With many integrations and dense outages, dozens of
+    pairs pass a lift threshold by chance alone; this test keeps the
+    family-wise false-positive rate at `alpha`.
+
+    `groups` are the maximal sets of three or more integrations that are
+    pairwise significantly correlated (cliques, not chains: A~B and B~C says
+    nothing about A and C).
     """
     domains = _domains(session)
     incidents = {
         iid: _incidents(starts, window)
         for iid, starts in _outage_starts(session, start, end).items()
     }
+    eligible = sorted(iid for iid, times in incidents.items() if len(times) >= min_support)
+    tested = len(eligible) * (len(eligible) - 1) // 2
+    keep = set(eligible)
     # One sweep over all incidents in time order: for each, which other
     # integrations have an incident within the window.
-    timeline = sorted((ts, iid) for iid, times in incidents.items() for ts in times)
+    timeline = sorted((ts, iid) for iid, times in incidents.items() if iid in keep for ts in times)
     times = [ts for ts, _ in timeline]
     near: dict[tuple[str, str], int] = {}
     for ts, iid in timeline:
         lo, hi = bisect_left(times, ts - window), bisect_right(times, ts + window)
         for other in {timeline[k][1] for k in range(lo, hi)} - {iid}:
             near[(iid, other)] = near.get((iid, other), 0) + 1
-    span = max(end - start, 1.0)
+    hour_seconds = max(end - start, 1.0) / 24  # seconds of each hour of the day in the period
+    hours = {iid: _hour_histogram(incidents[iid]) for iid in eligible}
+    chance: dict[str, list[float]] = {
+        iid: [1 - math.exp(-n / hour_seconds * 2 * window) for n in counts]
+        for iid, counts in hours.items()
+    }
     pairs: list[dict[str, Any]] = []
     for (a, b), support in near.items():
         n_a, n_b = len(incidents[a]), len(incidents[b])
-        if (n_a, a) > (n_b, b):
+        if (n_a, a) > (n_b, b) or support < min_support:
             continue  # count each pair once, from its rarer side
-        expected = n_a * (1 - math.exp(-n_b * 2 * window / span))
+        expected = math.fsum(n * p for n, p in zip(hours[a], chance[b], strict=True))
         lift = support / expected if expected > 0 else math.inf
-        if support >= min_support and lift >= min_lift:
-            pairs.append(
-                {
-                    "integrations": [a, b],
-                    "domains": [domains.get(a, ""), domains.get(b, "")],
-                    "support": support,
-                    "lift": round(lift, 3),
-                    "confidence": round(support / n_a, 4),
-                    "incidents": [n_a, n_b],
-                }
-            )
-    pairs.sort(key=lambda p: (-p["support"], -p["lift"], p["integrations"]))
+        if lift < min_lift:
+            continue
+        p_value = min(1.0, _poisson_tail(support, expected) * tested)
+        if p_value > alpha:
+            continue
+        pairs.append(
+            {
+                "integrations": [a, b],
+                "domains": [domains.get(a, ""), domains.get(b, "")],
+                "support": support,
+                "expected": round(expected, 3),
+                "lift": round(lift, 3),
+                "p_value": float(f"{p_value:.3g}"),
+                "confidence": round(support / n_a, 4),
+                "incidents": [n_a, n_b],
+            }
+        )
+    pairs.sort(key=lambda p: (p["p_value"], -p["support"], p["integrations"]))
     return {
         "window_seconds": window,
         "min_support": min_support,
         "min_lift": min_lift,
+        "alpha": alpha,
+        "pairs_tested": tested,
         "pairs": pairs,
         "groups": _groups(pairs, domains),
     }
 
 
 def _groups(pairs: list[dict[str, Any]], domains: dict[str, str]) -> list[dict[str, Any]]:
-    """Connected components of three or more correlated integrations."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
+    """Maximal cliques of three or more pairwise correlated integrations."""
+    neighbours: dict[str, set[str]] = {}
     for pair in pairs:
         a, b = pair["integrations"]
-        parent[root(a)] = root(b)
-    members: dict[str, list[str]] = {}
-    for x in parent:
-        members.setdefault(root(x), []).append(x)
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    cliques: list[list[str]] = []
+
+    def expand(clique: set[str], candidates: set[str], excluded: set[str]) -> None:
+        # Bron-Kerbosch with a pivot: the graphs here have tens of nodes at most.
+        if not candidates and not excluded:
+            if len(clique) >= 3:
+                cliques.append(sorted(clique))
+            return
+        pivot = max(candidates | excluded, key=lambda x: len(neighbours[x] & candidates))
+        for node in sorted(candidates - neighbours[pivot]):
+            expand(clique | {node}, candidates & neighbours[node], excluded & neighbours[node])
+            candidates = candidates - {node}
+            excluded = excluded | {node}
+
+    expand(set(), set(neighbours), set())
     return [
-        {"integrations": sorted(group), "domains": [domains.get(i, "") for i in sorted(group)]}
-        for group in sorted(members.values(), key=lambda g: (-len(g), sorted(g)))
-        if len(group) >= 3
+        {"integrations": group, "domains": [domains.get(i, "") for i in group]}
+        for group in sorted(cliques, key=lambda g: (-len(g), g))
     ]
 
 
