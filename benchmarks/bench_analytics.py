@@ -484,7 +484,7 @@ def main() -> None:
         for b in group
         if a < b
     }
-    found = [tuple(p["integrations"]) for p in corr["pairs"]]
+    found = [tuple(sorted(p["integrations"])) for p in corr["pairs"]]
     print(
         f"insights (30 days): {insights_s:.2f} s; correlation: {corr.get('pairs_tested')} pairs "
         f"tested, {len(found)} found ({sum(p in true_pairs for p in found)} of them "
@@ -495,7 +495,7 @@ def main() -> None:
     t0 = time.perf_counter()
     year = correlation(session, data_start, hour_now)
     year_s = time.perf_counter() - t0
-    found = [tuple(p["integrations"]) for p in year["pairs"]]
+    found = [tuple(sorted(p["integrations"])) for p in year["pairs"]]
     print(
         f"correlation over all {args.days} days: {year_s:.2f} s; {len(found)} pairs found "
         f"({sum(p in true_pairs for p in found)} planted, of {len(true_pairs)}): {found}; "
