@@ -15,6 +15,7 @@ device each), driven through methods — no mocks of Home Assistant internals.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homeassistant import config_entries
@@ -80,6 +81,7 @@ class FlakyIntegration:
         self.setup_calls: dict[str, int] = {}
         self.start_unavailable: dict[str, bool] = {}
         self.unload_fails: set[str] = set()
+        self.setup_gates: dict[str, asyncio.Event] = {}
         self.yaml_entities: list[FlakySensor] = []
         mock_integration(
             hass,
@@ -104,6 +106,8 @@ class FlakyIntegration:
 
     async def _async_setup_entry(self, hass: HomeAssistant, entry: ConfigEntry) -> bool:
         self.setup_calls[entry.entry_id] = self.setup_calls.get(entry.entry_id, 0) + 1
+        if (gate := self.setup_gates.get(entry.entry_id)) is not None:
+            await gate.wait()
         mode = self.setup_mode.get(entry.entry_id)
         if mode == "not_ready":
             raise ConfigEntryNotReady("cloud unreachable")
@@ -184,6 +188,11 @@ class FlakyIntegration:
     def fail_setup(self, entry: ConfigEntry, mode: str | None) -> None:
         """Make the next setups fail: "not_ready", "error", "false", or None to succeed."""
         self.setup_mode[entry.entry_id] = mode
+
+    def hold_setup(self, entry: ConfigEntry) -> asyncio.Event:
+        """Make the next setups wait until the returned event is set."""
+        gate = self.setup_gates[entry.entry_id] = asyncio.Event()
+        return gate
 
     def fail_unload(self, entry: ConfigEntry) -> None:
         """Make the next unloads of `entry` fail (the entry ends in FAILED_UNLOAD)."""

@@ -186,41 +186,41 @@ class Healer:
         now = time.time()
         threshold = self._settings.heal_threshold_minutes * 60
         for integration_id, since in self._monitor.problem_since().items():
-            if now - since < threshold or not self._may_auto_heal(integration_id, now):
+            if now - since < threshold:
                 continue
+            entry = self._may_auto_heal(integration_id, now)
+            if entry is None:
+                continue
+            # Marked running now, in this callback: no refusal can come later.
+            self._running.add(integration_id)
             task = self.hass.async_create_background_task(
-                self._async_auto_heal(integration_id),
+                self._async_heal_marked(entry, "auto"),
                 f"integration_reliability auto-heal {integration_id}",
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _may_auto_heal(self, entry_id: str, now: float) -> bool:
+    def _may_auto_heal(self, entry_id: str, now: float) -> ConfigEntry | None:
+        """The entry to auto-heal now, or None (refused, rate-limited, backing off)."""
         entry = self.hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.disabled_by is not None or entry_id in self._running:
-            return False
+        if entry is None or entry.disabled_by is not None:
+            return None
         if self._refusal(entry_id, entry) is not None:
-            return False
+            return None
         health = self._health.get(entry_id)
         if health is None:
-            return True
+            return entry
         if health.breaker_open:
-            return False
+            return None
         while health.attempts and health.attempts[0] <= now - 3600:
             health.attempts.popleft()
         if len(health.attempts) >= self._settings.heal_max_per_hour:
-            return False
+            return None
         if health.failures:
             backoff = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (health.failures - 1))
             if now - health.last_end < backoff:
-                return False
-        return True
-
-    async def _async_auto_heal(self, entry_id: str) -> None:
-        try:
-            await self.async_heal(entry_id, trigger="auto")
-        except HealRefused as err:
-            _LOGGER.debug("Auto-heal of %s refused: %s", entry_id, err.reason)
+                return None
+        return entry
 
     # ------------------------------------------------------------ heal
 
@@ -246,10 +246,14 @@ class Healer:
             raise HealRefused(reason)
         assert entry is not None
         self._running.add(entry_id)
+        return await self._async_heal_marked(entry, trigger)
+
+    async def _async_heal_marked(self, entry: ConfigEntry, trigger: str) -> HealOutcome:
+        """Heal an entry already marked running; unmark it when done."""
         try:
             return await self._async_heal(entry, trigger)
         finally:
-            self._running.discard(entry_id)
+            self._running.discard(entry.entry_id)
 
     async def _async_heal(self, entry: ConfigEntry, trigger: str) -> HealOutcome:
         entry_id = entry.entry_id
@@ -274,14 +278,21 @@ class Healer:
         )
         error: str | None = None
         self._monitor.begin_heal(entry_id)
+        reload = self.hass.async_create_task(
+            self.hass.config_entries.async_reload(entry_id),
+            f"integration_reliability heal reload {entry_id}",
+        )
         try:
-            # Shielded: cancelling our verification (unload) must not cut a
-            # reload in half and leave the entry in an unknown state.
-            await asyncio.shield(self.hass.config_entries.async_reload(entry_id))
+            # Shielded: cancelling the heal (unload) must not cut a reload in
+            # half and leave the entry in an unknown state.
+            await asyncio.shield(reload)
+        except asyncio.CancelledError:
+            # The reload goes on without us: it stays a heal until it ends.
+            reload.add_done_callback(lambda _: self._monitor.end_heal(entry_id))
+            raise
         except Exception as err:  # a failing integration may raise anything
             error = f"{type(err).__name__}: {err}"
-        finally:
-            self._monitor.end_heal(entry_id)
+        self._monitor.end_heal(entry_id)
         recovered_at: float | None = None
         if entry.state not in _FINAL_FAILURES:
             # setup_retry may still succeed inside the window; the final
