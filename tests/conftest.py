@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+import logging
 from pathlib import Path
 from unittest.mock import patch
 
@@ -17,6 +18,10 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.integration_reliability.const import CONF_DB_URL, DOMAIN
 
 from .flaky import FlakyIntegration
+
+# The test harness logs every SQL statement (for the recorder's tests); ours
+# run millions, and their logs would drown the output and the CPU.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)

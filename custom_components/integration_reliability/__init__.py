@@ -91,14 +91,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
     )
     try:
         await coordinator.async_config_entry_first_refresh()
-    except ConfigEntryNotReady:
-        await store.async_stop()
+        degradation = DegradationTracker(hass, entry)
+        entry.async_on_unload(coordinator.async_add_listener(degradation.async_update))
+        await monitor.async_start()
+        await healer.async_start()
+        analytics.async_start()
+    except BaseException:
+        # Whatever failed, leave no writer thread, timer or listener behind.
+        await _async_stop_runtime(entry.runtime_data)
         raise
-    degradation = DegradationTracker(hass, entry)
-    entry.async_on_unload(coordinator.async_add_listener(degradation.async_update))
-    await monitor.async_start()
-    await healer.async_start()
-    analytics.async_start()
 
     async def _async_final_write(_: Event) -> None:
         # Everything accepted must be on disk before Home Assistant exits.
@@ -129,9 +130,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: IntegrationReliabilityC
     """Stop observing and flush the engine."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        runtime = entry.runtime_data
-        runtime.analytics.async_stop()
-        await runtime.healer.async_stop()
-        await runtime.monitor.async_stop()
-        await runtime.store.async_stop()
+        await _async_stop_runtime(entry.runtime_data)
     return unloaded
+
+
+async def _async_stop_runtime(runtime: ReliabilityRuntimeData) -> None:
+    """Stop scheduling and observing, then flush and stop the engine."""
+    runtime.analytics.async_stop()
+    await runtime.healer.async_stop()
+    await runtime.monitor.async_stop()
+    await runtime.store.async_stop()
