@@ -8,23 +8,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store import rollup as rollup_module
 from custom_components.integration_reliability.store.rollup import (
     JOB_ROLLUP_HOUR,
+    Lookups,
     RollupResult,
     RollupTask,
     backfill,
     iter_periods,
+    open_outages_at,
     period_bounds,
     rollup_incremental,
 )
 from custom_components.integration_reliability.store.schema import (
+    Base,
     IntegrationMetrics,
     ProcessingJob,
 )
+from custom_components.integration_reliability.store.util import normalize_db_url
 
 from .test_rollup_data import (
     AMS,
@@ -105,7 +109,8 @@ def test_every_rollup_equals_raw_computation(
     """Hour/day/week/month rows agree with the reference on every metric."""
     start, end = local(AMS, *first), local(AMS, *last)
     writer = Writer(session)
-    generate(writer, start, end)
+    generate(writer, start, end, renames=0.1)
+    assert any("renamed_from" in (ev.details or {}) for ev in writer.events)
     hours = rollup_incremental(session, AMS, end + 600)
     assert hours > 0
     iids = sorted({t.integration_id for t in writer.tracked})
@@ -254,6 +259,154 @@ def test_outage_closed_by_listener_is_no_repair(session: Session, closed_by: str
     assert_same(daily, ref, "day")
 
 
+def checkpoint_at(session: Session, ts: float) -> list[Any]:
+    """The open outages stored by the hourly run ending at `ts`."""
+    raw = session.scalar(
+        select(ProcessingJob.state).where(
+            ProcessingJob.job_type == JOB_ROLLUP_HOUR, ProcessingJob.range_end == ts
+        )
+    )
+    assert raw is not None
+    loaded: list[Any] = json.loads(raw)
+    return loaded
+
+
+@pytest.mark.parametrize("closed_by", [None, "entity_removed"])
+def test_outage_of_renamed_entity_ends_at_its_recovery(
+    session: Session, closed_by: str | None
+) -> None:
+    """Down as sensor.old 10:30, renamed, recovered as sensor.new 11:15: one outage of 45 min."""
+    writer = Writer(session)
+    day = local(AMS, 2026, 5, 12)
+    down, up = day + 10.5 * 3600, day + 11.25 * 3600
+    writer.track(
+        Tracked("sensor.old", "e1", "hue", day - 86400, removed_at=day + 11 * 3600),
+        Tracked("sensor.new", "e1", "hue", day + 11 * 3600),
+    )
+    details: dict[str, Any] = {"duration_s": up - down, "renamed_from": "sensor.old"}
+    if closed_by is not None:
+        details["closed_by"] = closed_by
+    writer.add(
+        Ev("e1", "hue", "unavailable", down, "sensor.old"),
+        Ev("e1", "hue", "recovered", up, "sensor.new", details),
+    )
+    # Hour by hour, so each hour's checkpoint is its own run's.
+    for hour in range(1, 14):
+        rollup_incremental(session, AMS, day + hour * 3600 + 600)
+    assert len(checkpoint_at(session, day + 11 * 3600)) == 1  # open across the boundary
+    assert checkpoint_at(session, day + 12 * 3600) == []  # closed by the rename recovery
+    assert checkpoint_at(session, day + 13 * 3600) == []
+    assert open_outages_at(session, day + 12 * 3600) == {}
+    # The replay of raw history (no checkpoint) agrees.
+    assert rollup_module._scan_open_at(session, day + 12 * 3600, Lookups.load(session)) == {}
+    assert len(rollup_module._scan_open_at(session, day + 11 * 3600, Lookups.load(session))) == 1
+
+    repaired = closed_by is None
+
+    def check() -> None:
+        hourly = rows(session, "hour")
+        assert sorted(p0 for iid, p0 in hourly if iid == "e1") == [
+            day + 10 * 3600,
+            day + 11 * 3600,
+        ]  # no hour after the recovery is down
+        opening, closing = hourly[("e1", day + 10 * 3600)], hourly[("e1", day + 11 * 3600)]
+        assert opening["unavailable_events"] == 1
+        assert opening["unavailable_seconds"] == 1800
+        assert opening["recovered_events"] == 0
+        assert closing["unavailable_events"] == 0
+        assert closing["unavailable_seconds"] == 900
+        assert closing["recovered_events"] == (1 if repaired else 0)
+        assert closing["mttr_seconds"] == (2700 if repaired else None)
+        assert closing["entities_affected"] == 1
+        daily = rows(session, "day")[("e1", day)]
+        assert daily["unavailable_events"] == 1
+        assert daily["recovered_events"] == (1 if repaired else 0)
+        assert daily["unavailable_seconds"] == 2700
+        assert daily["mttr_seconds"] == (2700 if repaired else None)
+        assert daily["entities_affected"] == 1
+        assert_same(
+            daily, reference_metrics(writer.events, writer.tracked, "e1", day, day + 86400), "day"
+        )
+        next_day = rows(session, "day")[("e1", day + 86400)]
+        assert next_day["unavailable_seconds"] == 0
+        assert next_day["entities_affected"] == 0
+        assert next_day["availability"] == 1.0
+
+    rollup_incremental(session, AMS, day + 2 * 86400 + 600)
+    check()
+    before = {p: rows(session, p) for p in ("hour", "day", "week", "month")}
+
+    # A backfill, its first slice starting mid-outage and then 1-hour slices,
+    # carries the outage over from a checkpoint and gives the same rows.
+    assert backfill(session, day + 11 * 3600, day + 2 * 86400, AMS, max_hours=1) > 0
+    assert {p: rows(session, p) for p in ("hour", "day", "week", "month")} == before
+    # Without any checkpoint the backfill replays raw history: the same again.
+    session.execute(delete(ProcessingJob).where(ProcessingJob.range_end < day + 2 * 86400))
+    session.commit()
+    assert backfill(session, day + 10 * 3600, day + 2 * 86400, AMS, max_hours=1) > 0
+    assert {p: rows(session, p) for p in ("hour", "day", "week", "month")} == before
+    check()
+    assert checkpoint_at(session, day + 12 * 3600) == []
+
+
+def test_rename_recovery_at_midnight_leaves_the_day_unaffected(session: Session) -> None:
+    """Recovered under the new id exactly at midnight: the new day saw no outage second."""
+    writer = Writer(session)
+    day = local(AMS, 2026, 5, 12)
+    writer.track(Tracked("sensor.new", "e1", "hue", day - 86400))
+    writer.add(
+        Ev("e1", "hue", "unavailable", day - 3600, "sensor.old"),
+        Ev(
+            "e1",
+            "hue",
+            "recovered",
+            day,
+            "sensor.new",
+            {"duration_s": 3600.0, "renamed_from": "sensor.old"},
+        ),
+    )
+    rollup_incremental(session, AMS, day + 86400 + 600)
+    daily = rows(session, "day")
+    assert daily[("e1", day - 86400)]["unavailable_seconds"] == 3600
+    assert daily[("e1", day)]["recovered_events"] == 1
+    assert daily[("e1", day)]["mttr_seconds"] == 3600
+    assert daily[("e1", day)]["unavailable_seconds"] == 0
+    assert daily[("e1", day)]["entities_affected"] == 0
+    assert len(checkpoint_at(session, day)) == 1  # open at midnight, closed right there
+    assert checkpoint_at(session, day + 86400) == []
+    for d0 in (day - 86400, day):
+        ref = reference_metrics(writer.events, writer.tracked, "e1", d0, d0 + 86400)
+        assert_same(daily[("e1", d0)], ref, d0)
+
+
+def test_renames_on_every_backend(db_url: str) -> None:
+    """Rename recoveries close the old ids' outages on SQLite, PostgreSQL and MariaDB."""
+    engine = create_engine(normalize_db_url(db_url))
+    Base.metadata.create_all(engine)
+    session = Session(engine)
+    try:
+        start, end = local(AMS, 2026, 3, 28), local(AMS, 2026, 3, 31)
+        writer = Writer(session)
+        generate(writer, start, end, seed=5, integrations=2, renames=0.3)
+        assert any("renamed_from" in (ev.details or {}) for ev in writer.events)
+        rollup_incremental(session, AMS, end + 600, max_hours=7)
+        lookups = Lookups.load(session)
+        for ts in (start + 11 * 3600, end - 86400, end):
+            assert open_outages_at(session, ts) == rollup_module._scan_open_at(session, ts, lookups)
+        hourly, daily = rows(session, "hour"), rows(session, "day")
+        for iid in sorted({t.integration_id for t in writer.tracked}):
+            for p0, p1 in iter_periods("day", start, end, AMS):
+                ref = reference_metrics(writer.events, writer.tracked, iid, p0, p1)
+                assert_same(daily[(iid, p0)], ref, (iid, "day", p0))
+            for p0, p1 in iter_periods("hour", start, end, AMS):
+                if (iid, p0) in hourly:
+                    ref = reference_metrics(writer.events, writer.tracked, iid, p0, p1)
+                    assert_same(hourly[(iid, p0)], ref, (iid, "hour", p0))
+    finally:
+        session.close()
+        engine.dispose()
+
+
 def test_failure_spells_count_rows_not_attempts(session: Session) -> None:
     """One row per spell, whatever its attempt count, open or ended."""
     writer = Writer(session)
@@ -361,7 +514,7 @@ def test_backfill_is_idempotent_and_picks_up_late_events(session: Session) -> No
     writer = Writer(session)
     start = local(AMS, 2026, 3, 26)
     end = local(AMS, 2026, 4, 3)
-    generate(writer, start, end, seed=3, integrations=3)
+    generate(writer, start, end, seed=3, integrations=3, renames=0.1)
     rollup_incremental(session, AMS, end + 600)
     before = {p: rows(session, p) for p in ("hour", "day", "week", "month")}
     assert backfill(session, start, end, AMS, max_hours=7) > 0

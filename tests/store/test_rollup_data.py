@@ -158,7 +158,9 @@ def reference_outages(
     """(integration_id, entity_id, start, end or None, repaired) of every outage.
 
     `repaired` is False for an outage closed by the listener because its
-    entity was removed, disabled or excluded (`closed_by`): no repair.
+    entity was removed, disabled or excluded (`closed_by`): no repair. A
+    `recovered` row of a renamed entity (`renamed_from`: the old id) ends the
+    outage the old id opened, and its own id's if one is open.
     """
     open_: dict[tuple[str, str | None], float] = {}
     done = []
@@ -166,9 +168,18 @@ def reference_outages(
         key = (ev.integration_id, ev.entity_id)
         if ev.event_type == "unavailable" and key not in open_:
             open_[key] = ev.ts
-        elif ev.event_type == "recovered" and key in open_:
-            repaired = not (ev.details or {}).get("closed_by")
-            done.append((*key, open_.pop(key), ev.ts, repaired))
+        elif ev.event_type == "recovered":
+            details = ev.details or {}
+            repaired = not details.get("closed_by")
+            ends = [key]
+            old = details.get("renamed_from")
+            if old is not None and old != ev.entity_id:
+                ends.insert(0, (ev.integration_id, old))
+            done.extend(
+                (*end_key, open_.pop(end_key), ev.ts, repaired)
+                for end_key in ends
+                if end_key in open_
+            )
     done.extend((*key, start, None, False) for key, start in open_.items())
     return done
 
@@ -229,9 +240,21 @@ def reference_metrics(
 
 
 def generate(
-    writer: Writer, start: float, end: float, *, seed: int = 7, integrations: int = 4
+    writer: Writer,
+    start: float,
+    end: float,
+    *,
+    seed: int = 7,
+    integrations: int = 4,
+    renames: float = 0.0,
 ) -> None:
-    """Random but realistic data: outages of every length, open ones, bursts, heals."""
+    """Random but realistic data: outages of every length, open ones, bursts, heals.
+
+    With `renames` > 0, that share of the repaired outages ends with the entity
+    renamed while down: the `recovered` row is under a new id with
+    `renamed_from` (as the listener writes it), and the entity's later events
+    use the new id. 0 keeps the random stream of the data sets without renames.
+    """
     rng = random.Random(seed)
     evs: list[Ev] = []
     for n in range(integrations):
@@ -249,9 +272,11 @@ def generate(
                 for k, e in enumerate(entities)
             )
         )
-        for entity in entities:
-            t = start + rng.uniform(0, 7200)
+        for base in entities:
+            entity, t = base, start + rng.uniform(0, 7200)
+            generation = 0
             while t < end:
+                down = entity  # the id the outage opens under
                 length = rng.choice([30, 400, 3000, 8000, 40000, 150000]) * rng.random()
                 stop: float | None = t + length
                 if stop is not None and stop >= end:
@@ -266,8 +291,20 @@ def generate(
                         entity,
                         {"duration_s": stop - t, "closed_by": "entity_removed"},
                     )
+                elif stop is not None and renames and rng.random() < renames:
+                    # Renamed while down: the outage ends under the new id.
+                    generation += 1
+                    entity = f"{base}_r{generation}"
+                    evs[-1] = Ev(
+                        iid,
+                        dom,
+                        "recovered",
+                        stop,
+                        entity,
+                        {"duration_s": stop - t, "renamed_from": down},
+                    )
                 if rng.random() < 0.1:  # a duplicate announcement while open
-                    evs.append(Ev(iid, dom, "unavailable", t + length / 3, entity))
+                    evs.append(Ev(iid, dom, "unavailable", t + length / 3, down))
                 if stop is None:
                     break
                 t = stop + rng.expovariate(1 / 20000)

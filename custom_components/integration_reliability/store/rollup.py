@@ -15,6 +15,13 @@ Definitions (every number a user sees comes from these):
   ``closed_by`` (the listener closing the outage of a removed, disabled or
   excluded entity) ends the outage — its unavailable seconds stop there — but
   is no repair: it counts in neither.
+- Rename: the listener moves an open outage to the entity's new id and writes
+  its ``recovered`` row under the NEW id with ``details.renamed_from`` = the
+  old id (the first one, after several renames), while the ``unavailable`` row
+  that opened it is under the old id. Such a row ends the open outage of the
+  old id (same integration) exactly like a recovery of that id would —
+  ``closed_by`` included — and, like any ``recovered`` row, also the new id's
+  own outage if one is open.
 - ``setup_failures`` / ``setup_retries``: failure spells started in the period.
   The listener writes ONE row per spell (and rewrites its details in place,
   with the attempt count, when the spell ends), so rows are counted, never
@@ -54,7 +61,7 @@ midnight, which guarantees a checkpoint at every day / week / month start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import json
@@ -80,6 +87,7 @@ from sqlalchemy.orm import Session
 from .records import EventType
 from .schema import (
     Base,
+    EntityRow,
     Event,
     EventTypeRow,
     Integration,
@@ -142,6 +150,7 @@ _EVENTS_TABLE: Final = Base.metadata.tables[Event.__tablename__]
 _INTEGRATIONS_TABLE: Final = Base.metadata.tables[Integration.__tablename__]
 _TYPES_TABLE: Final = Base.metadata.tables[EventTypeRow.__tablename__]
 _TRACKED_TABLE: Final = Base.metadata.tables[TrackedEntity.__tablename__]
+_ENTITIES_TABLE: Final = Base.metadata.tables[EntityRow.__tablename__]
 
 # (integration_ref, entity_ref): entity refs are only unique within an event.
 OutageKey = tuple[int, int | None]
@@ -248,11 +257,17 @@ def _empty_row(
 
 @dataclass(slots=True)
 class Lookups:
-    """Small lookup tables, read once per slice."""
+    """Small lookup tables, read once per slice.
+
+    `entity_refs` caches the entity refs of the old ids named by rename
+    recoveries (`renamed_from`), filled in batches by `resolve_entities`
+    before the rows naming them are replayed (None: no such entity).
+    """
 
     integrations: dict[int, tuple[str, str]]
     type_names: dict[int, str]
     type_refs: dict[str, int]
+    entity_refs: dict[str, int | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Lookups:
@@ -262,6 +277,18 @@ class Lookups:
         type_names: dict[int, str] = dict(conn.execute(_TYPES_SQL).tuples().all())
         return cls(integrations, type_names, {name: ref for ref, name in type_names.items()})
 
+    def resolve_entities(self, session: Session, names: Iterable[str]) -> None:
+        """Look up (one query per batch) the refs of the entity ids not cached yet."""
+        missing = sorted({name for name in names if name not in self.entity_refs})
+        if not missing:
+            return
+        conn = session.connection()
+        for i in range(0, len(missing), _ENTITY_BATCH):
+            batch = missing[i : i + _ENTITY_BATCH]
+            found = dict(conn.execute(_ENTITY_REFS_SQL, {"names": batch}).tuples().all())
+            for name in batch:
+                self.entity_refs[name] = found.get(name)
+
 
 _INTEGRATIONS_SQL: Final = select(
     _INTEGRATIONS_TABLE.c.id,
@@ -269,6 +296,53 @@ _INTEGRATIONS_SQL: Final = select(
     _INTEGRATIONS_TABLE.c.integration_domain,
 )
 _TYPES_SQL: Final = select(_TYPES_TABLE.c.id, _TYPES_TABLE.c.event_type)
+_ENTITY_REFS_SQL: Final = select(_ENTITIES_TABLE.c.entity_id, _ENTITIES_TABLE.c.id).where(
+    _ENTITIES_TABLE.c.entity_id.in_(bindparam("names", expanding=True))
+)
+# Bound parameters per look-up: well under every backend's limit.
+_ENTITY_BATCH: Final = 500
+
+
+def _renamed_from(details: str | None) -> str | None:
+    """The old entity id a `recovered` row closes after a rename, if any."""
+    if not details or "renamed_from" not in details:
+        return None
+    try:
+        old = json.loads(details).get("renamed_from")
+    except (ValueError, AttributeError):
+        return None
+    return old if isinstance(old, str) and old else None
+
+
+def _recovery_keys(
+    iref: int, eref: int | None, details: str | None, lookups: Lookups
+) -> tuple[OutageKey, ...]:
+    """The outages a `recovered` row ends: the old id's first after a rename, then its own.
+
+    The old id's ref must have been looked up (`Lookups.resolve_entities`).
+    """
+    old = _renamed_from(details)
+    if old is not None:
+        old_ref = lookups.entity_refs.get(old)
+        if old_ref is not None and old_ref != eref:
+            return ((iref, old_ref), (iref, eref))
+    return ((iref, eref),)
+
+
+def _resolve_renames(
+    session: Session, lookups: Lookups, rows: Iterable[tuple[int | None, str | None]]
+) -> None:
+    """Look up the old ids named by the rename recoveries among (type ref, details) rows."""
+    recovered = lookups.type_refs.get(EventType.RECOVERED)
+    names = [
+        name
+        for tref, details in rows
+        if tref == recovered and (name := _renamed_from(details)) is not None
+    ]
+    if names:
+        lookups.resolve_entities(session, names)
+
+
 _J = _JOBS_TABLE.c
 _ROLLUP_DONE: Final = and_(_J.job_type == JOB_ROLLUP_HOUR, _J.status == STATUS_SUCCESS)
 # The newest successful hourly run: the frontier and the checkpoint there, in
@@ -322,17 +396,33 @@ def _scan_open_at(session: Session, ts: float, lookups: Lookups) -> dict[OutageK
     unavailable = lookups.type_refs.get(EventType.UNAVAILABLE)
     recovered = lookups.type_refs.get(EventType.RECOVERED)
     open_outages: dict[OutageKey, float] = {}
+    if recovered is not None:
+        # The old ids of renames, first: no look-up while the replay streams.
+        renamed = session.execute(
+            select(Event.details).where(
+                Event.event_type_ref == recovered,
+                Event.timestamp < ts,
+                Event.details.like("%renamed_from%"),
+            )
+        ).scalars()
+        _resolve_renames(session, lookups, [(recovered, details) for details in renamed])
     rows = session.execute(
-        select(Event.integration_ref, Event.entity_ref, Event.event_type_ref, Event.timestamp)
+        select(
+            Event.integration_ref,
+            Event.entity_ref,
+            Event.event_type_ref,
+            Event.timestamp,
+            Event.details,
+        )
         .where(Event.timestamp < ts, Event.event_type_ref.in_([unavailable, recovered]))
         .order_by(Event.timestamp, Event.id)
     )
-    for iref, eref, tref, ets in rows:
-        key = (iref, eref)
+    for iref, eref, tref, ets, details in rows:
         if tref == unavailable:
-            open_outages.setdefault(key, ets)
+            open_outages.setdefault((iref, eref), ets)
         else:
-            open_outages.pop(key, None)
+            for key in _recovery_keys(iref, eref, details, lookups):
+                open_outages.pop(key, None)
     return open_outages
 
 
@@ -508,6 +598,8 @@ def compute_hours(
 
     names = lookups.type_names
     events = session.connection().execute(_SLICE_EVENTS_SQL, {"a": a, "b": b}).all()
+    # Renames are rare: one batched look-up, and only when the slice has one.
+    _resolve_renames(session, lookups, ((tref, details) for _, tref, _, _, details in events))
     for ets, tref, iref, eref, details in events:
         hour = acc(iref, int((ets - a) // HOUR))
         hour.add("total_events")
@@ -518,12 +610,13 @@ def compute_hours(
                 open_outages[key] = ets
                 hour.add("unavailable_events")
         elif etype == EventType.RECOVERED:
-            start = open_outages.pop((iref, eref), None)
-            if start is not None:
-                outage_interval((iref, eref), start, ets)
-                if not _closed_without_repair(details):
-                    hour.add("recovered_events")
-                    hour.add("repair_seconds_total", ets - start)
+            for key in _recovery_keys(iref, eref, details, lookups):
+                start = open_outages.pop(key, None)
+                if start is not None:
+                    outage_interval(key, start, ets)
+                    if not _closed_without_repair(details):
+                        hour.add("recovered_events")
+                        hour.add("repair_seconds_total", ets - start)
         elif etype == EventType.BLIP:
             hour.add("blips", _blip_count(details))
         elif etype in _TYPE_COUNTER:
@@ -603,12 +696,18 @@ def _affected_entities(session: Session, p0: float, p1: float, lookups: Lookups)
     keys = set(open_outages_at(session, p0))
     # An outage closed exactly at p0 still sits in the checkpoint but has no
     # second inside the period; a new outage opening at p0 is re-added below.
-    closed_at_start = session.execute(
-        select(Event.integration_ref, Event.entity_ref).where(
-            Event.event_type_ref == recovered, Event.timestamp == p0
+    closed_at_start = (
+        session.execute(
+            select(Event.integration_ref, Event.entity_ref, Event.details).where(
+                Event.event_type_ref == recovered, Event.timestamp == p0
+            )
         )
-    ).tuples()
-    keys.difference_update(closed_at_start)
+        .tuples()
+        .all()
+    )
+    _resolve_renames(session, lookups, [(recovered, details) for _, _, details in closed_at_start])
+    for iref, eref, details in closed_at_start:
+        keys.difference_update(_recovery_keys(iref, eref, details, lookups))
     keys.update(
         session.execute(
             select(Event.integration_ref, Event.entity_ref)
