@@ -147,13 +147,14 @@ async def run() -> dict[str, Any]:
         ours = await measure(hass, stream, store.async_flush)
         # Detection: the monitor knows (pending outage) as soon as the event ran.
         probe = entity_ids[7]
+        probe_entry = er.async_get(hass).async_get(probe)
+        assert probe_entry is not None
+        assert probe_entry.config_entry_id is not None
         hass.states.async_set(probe, "1")
         t0 = time.perf_counter()
         hass.states.async_set(probe, STATE_UNAVAILABLE)
-        probe_id = monitor.attribution(probe)
-        assert probe_id is not None
         # Poll loop iterations on purpose: we measure when the monitor knows.
-        while probe not in monitor.down_entities(probe_id[0]):  # noqa: ASYNC110
+        while probe not in monitor.down_entities(probe_entry.config_entry_id):  # noqa: ASYNC110
             await asyncio.sleep(0)
         detect_ours = time.perf_counter() - t0
         hass.states.async_set(probe, "1")

@@ -270,8 +270,8 @@ def query_open_outages(session: Session) -> list[OpenOutage]:
         types = [ref for ref in (down_ref, up_ref) if ref is not None]
         recent = columns.where(EventRow.event_type_ref.in_(types))
     else:
+        # The checkpoint already has renamed-away outages closed.
         outages = open_outages_at(session, frontier)
-        renames = _renames_before(session, outages, frontier, up_ref)
         # Filtering the type here (not in SQL) keeps the planner on the
         # timestamp index rather than the low-selectivity event-type index.
         recent = columns.where(EventRow.timestamp >= frontier)
@@ -284,34 +284,6 @@ def query_open_outages(session: Session) -> list[OpenOutage]:
             if isinstance(old, str):
                 renames.append((old, ts))
     return _resolve(session, outages, renames)
-
-
-def _renames_before(
-    session: Session, outages: dict[OutageKey, float], frontier: float, up_ref: int | None
-) -> list[tuple[str, float]]:
-    """Renames that closed checkpointed outages (the rollup keys by entity ref).
-
-    One range of the (integration, timestamp) index per integration with a
-    carried-over outage, from that outage's start to the frontier.
-    """
-    since: dict[int, float] = {}
-    for (iref, _eref), start in outages.items():
-        since[iref] = min(start, since.get(iref, start))
-    renames: list[tuple[str, float]] = []
-    for iref, start in since.items():
-        for details, ts in session.execute(
-            select(EventRow.details, EventRow.timestamp).where(
-                EventRow.integration_ref == iref,
-                EventRow.timestamp >= start,
-                EventRow.timestamp < frontier,
-                EventRow.event_type_ref == up_ref,
-                EventRow.details.like("%renamed_from%"),
-            )
-        ):
-            old = _load_details(details).get("renamed_from")
-            if isinstance(old, str):
-                renames.append((old, ts))
-    return renames
 
 
 def _resolve(
