@@ -11,6 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     CLIENT_ID,
@@ -19,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.const import (
     CONF_DB_URL,
@@ -27,6 +29,7 @@ from custom_components.integration_reliability.const import (
     DOMAIN,
     EVENT_DEGRADED,
 )
+from custom_components.integration_reliability.store.schema import PatternInsight
 
 from .flaky import FlakyIntegration
 
@@ -97,6 +100,9 @@ async def test_degraded_issue_event_and_reload(
     assert issue.is_fixable
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["outages"] == "2"
+    # No insights computed yet: the evidence says so instead of guessing.
+    assert issue.translation_placeholders["time_of_day"] == "no time of day stands out yet"
+    assert issue.translation_placeholders["correlated"] == "none found"
     assert [e.data["integration_id"] for e in events] == [wifi.entry_id]
 
     result = await _fix(hass, hass_client, f"degraded_{wifi.entry_id}", "reload")
@@ -130,3 +136,68 @@ async def test_degraded_fix_flow_ignore(
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
     assert init_integration.options[CONF_EXCLUDE_INTEGRATIONS] == ["flaky"]
+
+
+async def test_degraded_issue_shows_time_of_day_and_partners(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    flaky: FlakyIntegration,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    freezer.move_to("2026-11-02 10:00:00+00:00")
+    router = await flaky.async_add_entry(count=1, title="Router plugs")
+    wifi_id = "01JWIFIENTRY00000000000000"
+    now = dt_util.utcnow().timestamp()
+
+    def _store_insights(session: Session) -> None:
+        for insight_type, data in (
+            (
+                "time_of_day",
+                {
+                    "findings": [
+                        {
+                            "integration_id": wifi_id,
+                            "finding": "most outages start between 03:00 and 04:00",
+                        }
+                    ]
+                },
+            ),
+            (
+                "correlation",
+                {
+                    "pairs": [
+                        {"integrations": [router.entry_id, wifi_id], "domains": ["flaky", "flaky"]}
+                    ]
+                },
+            ),
+        ):
+            session.add(
+                PatternInsight(
+                    insight_type=insight_type,
+                    period="day",
+                    period_start=now - 86400,
+                    period_end=now,
+                    data=data,
+                    created_at=now,
+                )
+            )
+        session.commit()
+
+    await init_integration.runtime_data.store.async_run(_store_insights)
+    wifi = await flaky.async_add_entry(count=2, title="Wi-Fi plugs", entry_id=wifi_id)
+    flaky.go_unavailable(wifi)
+    freezer.tick(timedelta(minutes=3))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    await init_integration.runtime_data.store.async_flush()
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    issue = issue_registry.async_get_issue(DOMAIN, f"degraded_{wifi_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["time_of_day"] == (
+        "most outages start between 03:00 and 04:00"
+    )
+    assert issue.translation_placeholders["correlated"] == "Router plugs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.components.repairs import RepairsFlow
@@ -13,6 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_EXCLUDE_INTEGRATIONS, DOMAIN, EVENT_DEGRADED
 from .heal import HealRefused
+from .store import queries
 from .store.core import StoreProblem
 
 if TYPE_CHECKING:
@@ -109,16 +111,46 @@ class DegradationTracker:
             if summary.outages_today >= threshold:
                 if integration_id not in self._degraded:
                     self._degraded.add(integration_id)
-                    self._raise(summary)
+                    self._entry.async_create_task(
+                        self._hass, self._async_raise(summary), f"{DOMAIN} degraded"
+                    )
             elif integration_id in self._degraded and (
                 summary.last_outage is None or summary.last_outage < healthy_since
             ):
                 self._degraded.discard(integration_id)
                 ir.async_delete_issue(self._hass, DOMAIN, degraded_issue_id(integration_id))
 
-    def _raise(self, summary: IntegrationSummary) -> None:
+    def _title(self, integration_id: str, domain: str) -> str:
+        target = self._hass.config_entries.async_get_entry(integration_id)
+        return target.title if target else domain
+
+    async def _async_evidence(self, integration_id: str) -> tuple[str, str]:
+        """The latest daily insights about one integration: when, and with whom."""
+        insights = await self._entry.runtime_data.store.async_run(
+            partial(queries.latest_insights, period="day")
+        )
+        by_type = {insight["insight_type"]: insight["data"] for insight in insights}
+        time_of_day = next(
+            (
+                finding["finding"]
+                for finding in by_type.get("time_of_day", {}).get("findings", [])
+                if finding["integration_id"] == integration_id
+            ),
+            "no time of day stands out yet",
+        )
+        partners = [
+            self._title(other, domain)
+            for pair in by_type.get("correlation", {}).get("pairs", [])
+            if integration_id in pair["integrations"]
+            for other, domain in zip(pair["integrations"], pair["domains"], strict=True)
+            if other != integration_id
+        ]
+        return time_of_day, ", ".join(partners) or "none found"
+
+    async def _async_raise(self, summary: IntegrationSummary) -> None:
         target = self._hass.config_entries.async_get_entry(summary.integration_id)
-        title = target.title if target else summary.integration_domain
+        title = self._title(summary.integration_id, summary.integration_domain)
+        time_of_day, correlated = await self._async_evidence(summary.integration_id)
         availability = (
             "unknown"
             if summary.availability_24h is None
@@ -130,6 +162,8 @@ class DegradationTracker:
             "outages": str(summary.outages_today),
             "availability": availability,
             "mttr": "unknown" if summary.mttr_7d is None else f"{summary.mttr_7d / 60:.1f}",
+            "time_of_day": time_of_day,
+            "correlated": correlated,
         }
         ir.async_create_issue(
             self._hass,
