@@ -34,7 +34,9 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 @pytest.fixture
 async def known_integrations(hass: HomeAssistant) -> None:
     """Installed integrations the selectors can offer."""
-    MockConfigEntry(domain="sun").add_to_hass(hass)
+    MockConfigEntry(domain="sun", entry_id="01JSUNENTRY000000000000000", title="Sun").add_to_hass(
+        hass
+    )
 
 
 def _form(
@@ -82,14 +84,15 @@ async def test_options_flow_saves_settings(hass: HomeAssistant) -> None:
         result["flow_id"],
         _form(
             monitoring={
-                CONF_EXCLUDE_INTEGRATIONS: ["sun"],
+                CONF_EXCLUDE_INTEGRATIONS: ["sun", "01JSUNENTRY000000000000000"],
                 CONF_EXCLUDE_ENTITY_PATTERNS: ["sensor.*_battery", "light.kitchen_?"],
                 CONF_GRACE_PERIOD: 30.0,
             },
         ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_EXCLUDE_INTEGRATIONS] == ["sun"]
+    # A domain (all its entries) and a single config entry.
+    assert entry.options[CONF_EXCLUDE_INTEGRATIONS] == ["sun", "01JSUNENTRY000000000000000"]
     assert entry.options[CONF_EXCLUDE_ENTITY_PATTERNS] == ["sensor.*_battery", "light.kitchen_?"]
     # Whole numbers stay whole numbers, not the selector's floats.
     assert entry.options[CONF_GRACE_PERIOD] == 30

@@ -75,8 +75,13 @@ def _number(minimum: int, maximum: int, unit: str | None = None) -> NumberSelect
 
 
 async def _known_integrations(hass: HomeAssistant) -> dict[str, str]:
-    """Integration domains a user may pick, with their display names."""
-    domains = {entry.domain for entry in hass.config_entries.async_entries()}
+    """What a user may pick, with display names.
+
+    Integration domains (all their entries), then single config entries
+    (e.g. one ESPHome node) by id.
+    """
+    entries = [e for e in hass.config_entries.async_entries() if e.domain != DOMAIN]
+    domains = {entry.domain for entry in entries}
     domains.update(entry.platform for entry in er.async_get(hass).entities.values())
     domains.update(component.partition(".")[0] for component in hass.config.components)
     domains.discard(DOMAIN)
@@ -85,7 +90,10 @@ async def _known_integrations(hass: HomeAssistant) -> dict[str, str]:
     for kind in ("core", "custom"):
         for domain, info in descriptions[kind]["integration"].items():
             names.setdefault(domain, info.get("name") or domain)
-    return {domain: names.get(domain, domain) for domain in sorted(domains)}
+    known = {domain: names.get(domain, domain) for domain in sorted(domains)}
+    for entry in sorted(entries, key=lambda e: (e.title, e.entry_id)):
+        known[entry.entry_id] = f"{entry.title} ({names.get(entry.domain, entry.domain)})"
+    return known
 
 
 def _settings_schema(integrations: Mapping[str, str], current: ReliabilitySettings) -> vol.Schema:

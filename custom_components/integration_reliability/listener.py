@@ -608,13 +608,9 @@ class ReliabilityMonitor:
 
     def _monitors(self, integration_id: str, domain: str, entity_id: str) -> bool:
         settings = self._settings
-        if integration_id == self._own_entry_id or integration_id in settings.exclude_integrations:
+        if integration_id == self._own_entry_id or settings.excludes_entity(entity_id):
             return False
-        if settings.excludes_entity(entity_id):
-            return False
-        if settings.include_integrations and integration_id in settings.include_integrations:
-            return domain not in settings.exclude_integrations
-        return settings.monitors_domain(domain)
+        return settings.monitors(integration_id, domain)
 
     def _attribution_of(self, entry: er.RegistryEntry) -> _Attribution | None:
         integration_id = entry.config_entry_id or entry.platform

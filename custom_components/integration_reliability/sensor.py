@@ -139,7 +139,8 @@ OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
     OverallSensorDescription(
         key="dropped_records",
         translation_key="dropped_records",
-        state_class=SensorStateClass.TOTAL,
+        # Counted since the engine started: restarts reset it to 0.
+        state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: s.dropped_records,
     ),
@@ -163,7 +164,7 @@ def monitored_entries(
         for other in hass.config_entries.async_entries()
         if other.entry_id != entry.entry_id
         and other.domain != DOMAIN
-        and settings.monitors_domain(other.domain)
+        and settings.monitors(other.entry_id, other.domain)
     ]
 
 
@@ -194,8 +195,8 @@ async def async_setup_entry(
 
     @callback
     def _entry_changed(change: ConfigEntryChange, other: ConfigEntry) -> None:
-        if other.entry_id == entry.entry_id or not entry.runtime_data.settings.monitors_domain(
-            other.domain
+        if other.entry_id == entry.entry_id or not entry.runtime_data.settings.monitors(
+            other.entry_id, other.domain
         ):
             return
         # Entries restored or added by other means than a flow announce

@@ -118,11 +118,18 @@ class ReliabilitySettings:
             ),
         )
 
-    def monitors_domain(self, domain: str) -> bool:
-        """Return whether events of integration `domain` are recorded."""
-        if domain in self.exclude_integrations:
+    def monitors(self, integration_id: str, domain: str) -> bool:
+        """Return whether an integration is recorded.
+
+        The include and exclude lists hold domains (every entry of that
+        integration) and config entry ids (one entry, e.g. one ESPHome node);
+        an entity without a config entry has its domain as integration id.
+        """
+        excluded = self.exclude_integrations
+        if integration_id in excluded or domain in excluded:
             return False
-        return not self.include_integrations or domain in self.include_integrations
+        included = self.include_integrations
+        return not included or integration_id in included or domain in included
 
     def excludes_entity(self, entity_id: str) -> bool:
         """Return whether `entity_id` matches an excluded pattern."""
