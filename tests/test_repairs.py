@@ -135,7 +135,8 @@ async def test_degraded_fix_flow_ignore(
     result = await _fix(hass, hass_client, f"degraded_{wifi.entry_id}", "ignore")
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
-    assert init_integration.options[CONF_EXCLUDE_INTEGRATIONS] == ["flaky"]
+    # Only this entry: other entries of the same integration stay monitored.
+    assert init_integration.options[CONF_EXCLUDE_INTEGRATIONS] == [wifi.entry_id]
 
 
 async def test_degraded_issue_shows_time_of_day_and_partners(

@@ -54,8 +54,9 @@ class IntegrationSummary:
 
 @dataclass(frozen=True, slots=True)
 class ReliabilitySnapshot:
-    """Everything the entities show, computed in one refresh."""
+    """Everything the entities show, computed in one refresh at `taken_at`."""
 
+    taken_at: datetime
     integrations: dict[str, IntegrationSummary] = field(default_factory=dict)
     problem_integrations: int = 0
     events_recorded: int = 0
@@ -99,6 +100,8 @@ class ReliabilityCoordinator(DataUpdateCoordinator[ReliabilitySnapshot]):
             config_entry=entry,
             name=DOMAIN,
             update_interval=WINDOW_REFRESH_INTERVAL,
+            # Refreshes follow commits; states are written only when they change.
+            always_update=False,
         )
         self._store = store
         self._monitor = monitor
@@ -142,6 +145,7 @@ class ReliabilityCoordinator(DataUpdateCoordinator[ReliabilitySnapshot]):
             )
         stats = self._store.stats
         return ReliabilitySnapshot(
+            taken_at=now,
             integrations=integrations,
             problem_integrations=len(self._monitor.problem_integrations()),
             events_recorded=summaries.events_recorded,

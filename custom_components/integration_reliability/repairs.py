@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -89,36 +89,39 @@ class DegradationTracker:
     """Raises a repair issue and a bus event when an integration keeps failing.
 
     An integration is degraded once its outages today reach the configured
-    threshold; the issue clears itself after a day without an outage.
+    threshold; it is reported once per local day (a fixed or dismissed issue
+    does not come back the same day). The issue clears itself once nothing
+    is unavailable and the last outage started more than a day ago.
     """
 
     def __init__(self, hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry) -> None:
         self._hass = hass
         self._entry = entry
-        self._degraded: set[str] = {
-            issue.issue_id.removeprefix("degraded_")
-            for issue in ir.async_get(hass).issues.values()
-            if issue.domain == DOMAIN and issue.issue_id.startswith("degraded_")
-        }
+        self._reported_on: dict[str, date] = {}
 
     @callback
     def async_update(self) -> None:
         """Compare the coordinator's snapshot with the threshold."""
         snapshot = self._entry.runtime_data.coordinator.data
         threshold = self._entry.runtime_data.settings.degraded_outages_per_day
-        healthy_since = dt_util.utcnow() - HEALTHY_AFTER
+        # "Today" is the snapshot's: a refresh may finish after midnight.
+        today = dt_util.as_local(snapshot.taken_at).date()
+        healthy_since = snapshot.taken_at - HEALTHY_AFTER
+        registry = ir.async_get(self._hass)
         for integration_id, summary in snapshot.integrations.items():
+            issue_id = degraded_issue_id(integration_id)
             if summary.outages_today >= threshold:
-                if integration_id not in self._degraded:
-                    self._degraded.add(integration_id)
+                if self._reported_on.get(integration_id) != today:
+                    self._reported_on[integration_id] = today
                     self._entry.async_create_task(
                         self._hass, self._async_raise(summary), f"{DOMAIN} degraded"
                     )
-            elif integration_id in self._degraded and (
-                summary.last_outage is None or summary.last_outage < healthy_since
+            elif (
+                summary.unavailable_now == 0
+                and (summary.last_outage is None or summary.last_outage < healthy_since)
+                and registry.async_get_issue(DOMAIN, issue_id) is not None
             ):
-                self._degraded.discard(integration_id)
-                ir.async_delete_issue(self._hass, DOMAIN, degraded_issue_id(integration_id))
+                ir.async_delete_issue(self._hass, DOMAIN, issue_id)
 
     def _title(self, integration_id: str, domain: str) -> str:
         target = self._hass.config_entries.async_get_entry(integration_id)
@@ -220,15 +223,16 @@ class DegradedIntegrationRepairFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
     async def async_step_ignore(self, user_input: dict[str, str] | None = None) -> FlowResult:
-        """Stop monitoring the integration's domain (reloads this integration)."""
+        """Stop monitoring this config entry only (reloads this integration).
+
+        Only the entry: one flaky ESPHome node must not silence the others.
+        """
         entry = self._own_entry()
-        target = self.hass.config_entries.async_get_entry(self._integration_id)
-        if target is not None:
-            excluded = set(entry.options.get(CONF_EXCLUDE_INTEGRATIONS, ()))
-            excluded.add(target.domain)
-            self.hass.config_entries.async_update_entry(
-                entry, options={**entry.options, CONF_EXCLUDE_INTEGRATIONS: sorted(excluded)}
-            )
+        excluded = set(entry.options.get(CONF_EXCLUDE_INTEGRATIONS, ()))
+        excluded.add(self._integration_id)
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_EXCLUDE_INTEGRATIONS: sorted(excluded)}
+        )
         return self.async_create_entry(data={})
 
 
