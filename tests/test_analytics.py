@@ -13,8 +13,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store.records import EventRecord, EventType
+from custom_components.integration_reliability.store.tasks import StoreTask
 
 from .flaky import FlakyIntegration
 
@@ -112,3 +114,27 @@ async def test_waiting_callers_are_released_at_unload(
     with pytest.raises(HomeAssistantError):
         await task
     await runtime.store.async_unlock_after_backup()
+
+
+class _BrokenSlice(StoreTask):
+    """A job whose second slice fails, as a broken query would."""
+
+    def __init__(self) -> None:
+        self.slices = 0
+
+    def run(self, session: Session) -> StoreTask | None:
+        self.slices += 1
+        if self.slices == 2:
+            raise ValueError("broken slice")
+        return self
+
+
+async def test_a_failing_job_fails_its_caller_instead_of_hanging(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    job = _BrokenSlice()
+    with pytest.raises(ValueError, match="broken slice"):
+        await init_integration.runtime_data.analytics._async_run_task(lambda _done: job)
+    assert job.slices == 2
+    # The engine carries on.
+    await init_integration.runtime_data.store.async_flush()

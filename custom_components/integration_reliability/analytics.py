@@ -18,6 +18,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.util import dt as dt_util
+from sqlalchemy.orm import Session
 
 from .const import DOMAIN
 from .settings import ReliabilitySettings
@@ -33,6 +34,35 @@ _LOGGER = logging.getLogger(__name__)
 ROLLUP_MINUTE = 6
 INSIGHTS_TIME = (0, 20)
 PURGE_TIME = (4, 12)
+
+
+def _ha_now() -> float:
+    """Home Assistant's clock, for the engine's tasks to decide what has closed."""
+    return dt_util.utcnow().timestamp()
+
+
+class _ReportingTask(StoreTask):
+    """Hands a slice's exception to the waiting caller.
+
+    The engine logs a failing task and drops it; without this its caller
+    would wait for a result that never comes.
+    """
+
+    def __init__(self, task: StoreTask, on_error: Callable[[BaseException], None]) -> None:
+        self._task = task
+        self._on_error = on_error
+
+    def run(self, session: Session) -> StoreTask | None:
+        """Run the wrapped slice; report its exception, then let the engine handle it."""
+        try:
+            continuation = self._task.run(session)
+        except Exception as err:
+            self._on_error(err)
+            raise
+        if continuation is None:
+            return None
+        self._task = continuation
+        return self
 
 
 class Analytics:
@@ -104,10 +134,12 @@ class Analytics:
 
     @callback
     def _daily_insights(self, _now: datetime) -> None:
-        self._store.queue_task(InsightsTask(self._tz, period="day"))
+        self._store.queue_task(InsightsTask(self._tz, period="day", now=_ha_now))
 
     def _queue_rollup(self) -> None:
-        self._store.queue_task(RollupTask(self._tz, on_done=self._rollup_done_threadsafe))
+        self._store.queue_task(
+            RollupTask(self._tz, now=_ha_now, on_done=self._rollup_done_threadsafe)
+        )
 
     def _rollup_done_threadsafe(self, result: RollupResult) -> None:
         if result.hours:
@@ -122,10 +154,18 @@ class Analytics:
             if not future.done():
                 future.set_result(result)
 
+        def _set_error(err: BaseException) -> None:
+            if not future.done():
+                future.set_exception(err)
+
         def _done_threadsafe(result: Any) -> None:
             loop.call_soon_threadsafe(_set_result, result)
 
-        if not self._store.queue_task(make_task(_done_threadsafe)):
+        def _failed_threadsafe(err: BaseException) -> None:
+            loop.call_soon_threadsafe(_set_error, err)
+
+        task = _ReportingTask(make_task(_done_threadsafe), _failed_threadsafe)
+        if not self._store.queue_task(task):
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="queue_full")
         self._pending.add(future)
         try:
@@ -135,7 +175,7 @@ class Analytics:
 
     async def async_backfill(self, start: float, end: float) -> dict[str, Any]:
         """Bring the rollups up to date, then recompute [start, end) idempotently."""
-        await self._async_run_task(lambda done: RollupTask(self._tz, on_done=done))
+        await self._async_run_task(lambda done: RollupTask(self._tz, now=_ha_now, on_done=done))
         result: RollupResult = await self._async_run_task(
             lambda done: BackfillTask(self._tz, start, end, on_done=done)
         )
@@ -160,11 +200,15 @@ class Analytics:
             daily_days=self._settings.retention_daily_days,
         )
         result: PurgeResult = await self._async_run_task(
-            lambda done: PurgeTask(self._tz, retention, keep_days=keep_days, on_done=done)
+            lambda done: PurgeTask(
+                self._tz, retention, keep_days=keep_days, now=_ha_now, on_done=done
+            )
         )
         self._on_aggregated()
         return result.removed
 
     async def async_compute_insights(self, period: str) -> None:
         """Compute and store the insights of the last closed `period` now."""
-        await self._async_run_task(lambda done: InsightsTask(self._tz, period=period, on_done=done))
+        await self._async_run_task(
+            lambda done: InsightsTask(self._tz, period=period, now=_ha_now, on_done=done)
+        )
