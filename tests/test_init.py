@@ -138,3 +138,26 @@ async def test_unreachable_database_retries_later(hass: HomeAssistant, url: str)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_stale_issues_are_cleared_when_the_engine_runs(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Issues that described the previous run no longer hold once we are up."""
+    for issue_id in ("database_connect_failed", "heal_breaker_open_01JOLDENTRY"):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="database_connect_failed",
+        )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, "database_connect_failed") is None
+    assert issue_registry.async_get_issue(DOMAIN, "heal_breaker_open_01JOLDENTRY") is None
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -9,7 +9,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .analytics import Analytics
@@ -27,7 +27,7 @@ from .coordinator import (
 )
 from .heal import Healer
 from .listener import ReliabilityMonitor
-from .repairs import DegradationTracker, StoreProblemReporter
+from .repairs import DegradationTracker, StoreProblemReporter, store_issue_id
 from .services import async_setup_services
 from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore, StoreProblem, StoreStartError
@@ -69,6 +69,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
             translation_key="database_unavailable",
             translation_placeholders={"error": str(err)},
         ) from err
+
+    # The engine runs: earlier start-up problems are over.
+    for problem in (
+        StoreProblem.CONNECT_FAILED,
+        StoreProblem.MIGRATION_FAILED,
+        StoreProblem.SCHEMA_TOO_NEW,
+    ):
+        ir.async_delete_issue(hass, DOMAIN, store_issue_id(problem))
 
     monitor = ReliabilityMonitor(
         hass,

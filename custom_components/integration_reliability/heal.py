@@ -148,7 +148,15 @@ class Healer:
         self._unsubs: list[CALLBACK_TYPE] = []
 
     async def async_start(self) -> None:
-        """Start the auto-heal check when it is enabled."""
+        """Start the auto-heal check when it is enabled.
+
+        The breaker's count lives in memory and starts closed: an issue saying
+        auto-heal gave up, left from before, would no longer be true.
+        """
+        registry = ir.async_get(self.hass)
+        for domain, issue_id in list(registry.issues):
+            if domain == DOMAIN and issue_id.startswith(f"{ISSUE_BREAKER}_"):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         if self._settings.auto_heal:
             self._unsubs.append(
                 async_track_time_interval(
