@@ -576,22 +576,30 @@ async def test_noise_excluded(
     assert await rows(store, "unavailable") == []
 
 
-async def test_excluded_by_entry_id(
+@pytest.mark.parametrize("rule", ["include", "exclude"])
+async def test_single_entry_included_or_excluded(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     store: ReliabilityStore,
     start_monitor: StartMonitor,
+    rule: str,
 ) -> None:
-    noisy = FlakyIntegration(hass, "noisy")
-    entry = await noisy.async_add_entry(1)
-    kept = await noisy.async_add_entry(1)
-    monitor = await start_monitor(
-        ReliabilitySettings(exclude_integrations=frozenset({entry.entry_id}))
+    """One entry of an integration is picked out; its sibling is not affected."""
+    zigbee = FlakyIntegration(hass, "zigbee")
+    chosen = await zigbee.async_add_entry(1)
+    sibling = await zigbee.async_add_entry(1)
+    ids = frozenset({chosen.entry_id})
+    settings = (
+        ReliabilitySettings(include_integrations=ids)
+        if rule == "include"
+        else ReliabilitySettings(exclude_integrations=ids)
     )
-    noisy.go_unavailable(entry)
-    noisy.go_unavailable(kept)
-    await advance(hass, freezer, 120)
-    assert monitor.unavailable_now() == {kept.entry_id: 1}
+    monitor = await start_monitor(settings)
+    zigbee.go_unavailable(chosen)
+    zigbee.go_unavailable(sibling)
+    await advance(hass, freezer, 61)
+    monitored = chosen if rule == "include" else sibling
+    assert monitor.unavailable_now() == {monitored.entry_id: 1}
 
 
 async def test_count_unknown_option(

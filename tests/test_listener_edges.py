@@ -103,24 +103,6 @@ async def test_entry_already_failing_when_we_start(
     assert row["details"] == {"state": "setup_error", "reason": None, "attempts": 1}
 
 
-async def test_include_by_entry_id(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    store: ReliabilityStore,
-    start_monitor: StartMonitor,
-) -> None:
-    zigbee = FlakyIntegration(hass, "zigbee")
-    wanted = await zigbee.async_add_entry(1)
-    other = await zigbee.async_add_entry(1)
-    monitor = await start_monitor(
-        ReliabilitySettings(include_integrations=frozenset({wanted.entry_id}))
-    )
-    zigbee.go_unavailable(wanted)
-    zigbee.go_unavailable(other)
-    await advance(hass, freezer, 61)
-    assert monitor.unavailable_now() == {wanted.entry_id: 1}
-
-
 async def test_yaml_platform_entities_are_attributed_to_their_domain(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
