@@ -149,6 +149,7 @@ async def test_record_event(
         ("get_events", {"cursor": "garbage"}, "invalid_cursor"),
         ("get_insights", {"insight_type": "astrology"}, "invalid_insight_type"),
         ("purge", {"keep_days": 0}, "invalid_keep_days"),
+        ("aggregate", {"periods": ["decade"]}, "invalid_period"),
         ("heal", {"integration": "nope"}, "unknown_integration"),
         (
             "aggregate",
@@ -252,3 +253,28 @@ async def test_purge_keep_days(
     response = await _call(hass, "purge", {"keep_days": 1})
     assert sum(response["removed"].values()) >= 4
     assert _event_count(db_file) == 0
+
+
+async def test_aggregate_days_from_hourly_rows(
+    hass: HomeAssistant, history: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(START + timedelta(days=3))
+    response = await _call(
+        hass,
+        "aggregate",
+        {"periods": ["day"], "start": START - timedelta(days=1), "end": START + timedelta(days=2)},
+    )
+    assert set(response["computed"]) == {"day"}
+    assert response["computed"]["day"]["rows_written"] >= 1
+    metrics = await _call(
+        hass,
+        "get_metrics",
+        {
+            "integrations": [history.entry_id],
+            "period": "day",
+            "start": START - timedelta(days=1),
+            "end": START + timedelta(days=2),
+        },
+    )
+    assert sum(row["unavailable_events"] for row in metrics["metrics"]) == 2
+    assert sum(row["unavailable_seconds"] for row in metrics["metrics"]) == pytest.approx(600)

@@ -8,7 +8,7 @@ back to the event loop through a future.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 import logging
 from typing import Any
@@ -25,7 +25,13 @@ from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore
 from .store.insights import InsightsTask
 from .store.purge import PurgeResult, PurgeTask, Retention
-from .store.rollup import BackfillTask, RollupResult, RollupTask
+from .store.rollup import (
+    PERIOD_HOUR,
+    BackfillTask,
+    CoarseRollupTask,
+    RollupResult,
+    RollupTask,
+)
 from .store.tasks import StoreTask
 
 _LOGGER = logging.getLogger(__name__)
@@ -173,24 +179,40 @@ class Analytics:
         finally:
             self._pending.discard(future)
 
-    async def async_backfill(self, start: float, end: float) -> dict[str, Any]:
-        """Bring the rollups up to date, then recompute [start, end) idempotently."""
+    async def async_backfill(
+        self, start: float, end: float, periods: Sequence[str]
+    ) -> dict[str, Any]:
+        """Bring the rollups up to date, then recompute [start, end) idempotently.
+
+        With `hour`, hours are recomputed from the raw events, and with them
+        the day / week / month rows they change. Without it, the coarse
+        periods asked for are recomputed from the hourly rows only — which
+        also works where the raw events were already purged.
+        """
         await self._async_run_task(lambda done: RollupTask(self._tz, now=_ha_now, on_done=done))
-        result: RollupResult = await self._async_run_task(
-            lambda done: BackfillTask(self._tz, start, end, on_done=done)
-        )
-        if result.error:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="aggregation_failed",
-                translation_placeholders={"error": result.error},
+        computed: dict[str, Any] = {}
+        if PERIOD_HOUR in periods:
+            result: RollupResult = await self._async_run_task(
+                lambda done: BackfillTask(self._tz, start, end, on_done=done)
             )
+            if result.error:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="aggregation_failed",
+                    translation_placeholders={"error": result.error},
+                )
+            computed["hour"] = {
+                "hours": result.hours,
+                "events": result.events,
+                "rows_written": result.rows_written,
+            }
+        else:
+            rows: dict[str, int] = await self._async_run_task(
+                lambda done: CoarseRollupTask(self._tz, periods, start, end, on_done=done)
+            )
+            computed.update({period: {"rows_written": n} for period, n in rows.items()})
         self._on_aggregated()
-        return {
-            "hours": result.hours,
-            "events": result.events,
-            "rows_written": result.rows_written,
-        }
+        return computed
 
     async def async_purge(self, keep_days: int | None) -> dict[str, int]:
         """Apply the retention tiers, or keep only `keep_days` of raw events."""

@@ -41,6 +41,7 @@ ATTR_START: Final = "start"
 ATTR_END: Final = "end"
 ATTR_EVENT_TYPES: Final = "event_types"
 ATTR_ENTITY_IDS: Final = "entity_ids"
+ATTR_PERIODS: Final = "periods"
 ATTR_LIMIT: Final = "limit"
 ATTR_CURSOR: Final = "cursor"
 ATTR_INSIGHT_TYPE: Final = "insight_type"
@@ -89,7 +90,9 @@ GET_INSIGHTS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_REFRESH, default=False): cv.boolean,
     }
 )
-AGGREGATE_SCHEMA: Final = vol.Schema(_RANGE)
+AGGREGATE_SCHEMA: Final = vol.Schema(
+    {**_RANGE, vol.Optional(ATTR_PERIODS): vol.All(cv.ensure_list, [cv.string])}
+)
 PURGE_SCHEMA: Final = vol.Schema({vol.Optional(ATTR_KEEP_DAYS): vol.Coerce(int)})
 HEAL_SCHEMA: Final = vol.Schema({vol.Required(ATTR_INTEGRATION): cv.string})
 RECORD_EVENT_SCHEMA: Final = vol.Schema(
@@ -273,9 +276,12 @@ async def _async_get_insights(hass: HomeAssistant, call: ServiceCall) -> Service
 
 async def _async_aggregate(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(hass)
+    periods = [
+        _choice(period, PERIODS, "invalid_period")
+        for period in call.data.get(ATTR_PERIODS, PERIODS)
+    ]
     start, end = _bounded_range(call, timedelta(days=1))
-    # Days, weeks and months are built from hours: a range always recomputes all.
-    computed = await entry.runtime_data.analytics.async_backfill(start, end)
+    computed = await entry.runtime_data.analytics.async_backfill(start, end, periods)
     return {"computed": computed}
 
 

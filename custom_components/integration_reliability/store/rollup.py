@@ -61,7 +61,7 @@ midnight, which guarantees a checkpoint at every day / week / month start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import json
@@ -1060,4 +1060,49 @@ class BackfillTask(StoreTask):
         self.result.frontier = rollup_frontier(session)
         if self._on_done is not None:
             self._on_done(self.result)
+        return None
+
+
+class CoarseRollupTask(StoreTask):
+    """Recompute day / week / month rows of a range from the hourly rows.
+
+    Needs no raw events, so it also serves ranges whose raw events were
+    purged. Only periods that closed before the hourly frontier are redone;
+    one period per slice.
+    """
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        periods: Sequence[str],
+        start: float,
+        end: float,
+        *,
+        on_done: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
+        self.tz = tz
+        self._periods = [p for p in COARSE_PERIODS if p in periods]
+        self._start = start
+        self._end = end
+        self._on_done = on_done
+        self._todo: list[tuple[str, float, float]] | None = None
+        self.rows_written: dict[str, int] = dict.fromkeys(self._periods, 0)
+
+    def run(self, session: Session) -> StoreTask | None:
+        """Recompute the next period; return self until none is left."""
+        if self._todo is None:
+            frontier = rollup_frontier(session) or self._start
+            self._todo = [
+                (period, p0, p1)
+                for period in self._periods
+                for p0, p1 in iter_periods(period, self._start, self._end, self.tz)
+                if p1 <= frontier
+            ]
+        if self._todo:
+            period, p0, p1 = self._todo.pop(0)
+            self.rows_written[period] += rollup_coarse(session, period, p0, p1)
+        if self._todo:
+            return self
+        if self._on_done is not None:
+            self._on_done(self.rows_written)
         return None
