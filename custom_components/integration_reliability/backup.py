@@ -6,14 +6,9 @@ import logging
 
 from homeassistant.core import HomeAssistant
 
-from .const import DOMAIN
-from .coordinator import IntegrationReliabilityConfigEntry
+from .coordinator import loaded_entries
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def _entries(hass: HomeAssistant) -> list[IntegrationReliabilityConfigEntry]:
-    return hass.config_entries.async_loaded_entries(DOMAIN)
 
 
 async def async_pre_backup(hass: HomeAssistant) -> None:
@@ -22,7 +17,7 @@ async def async_pre_backup(hass: HomeAssistant) -> None:
     A database that cannot be locked in time must not fail the user's whole
     backup: the copy of our file may then be inconsistent, which is logged.
     """
-    for entry in _entries(hass):
+    for entry in loaded_entries(hass):
         try:
             await entry.runtime_data.store.async_lock_for_backup()
         except Exception:
@@ -35,5 +30,5 @@ async def async_pre_backup(hass: HomeAssistant) -> None:
 
 async def async_post_backup(hass: HomeAssistant) -> None:
     """Unlock the database; queued events are written."""
-    for entry in _entries(hass):
+    for entry in loaded_entries(hass):
         await entry.runtime_data.store.async_unlock_after_backup()

@@ -34,6 +34,15 @@ _LOGGER = logging.getLogger(__name__)
 
 type IntegrationReliabilityConfigEntry = ConfigEntry[ReliabilityRuntimeData]
 
+
+def loaded_entries(hass: HomeAssistant) -> list[IntegrationReliabilityConfigEntry]:
+    """Our loaded config entry (a list: none while unloaded, one at most)."""
+    entries: list[IntegrationReliabilityConfigEntry] = hass.config_entries.async_loaded_entries(
+        DOMAIN
+    )
+    return entries
+
+
 # Moves "last 24 h" and "today" forward when no event arrives.
 WINDOW_REFRESH_INTERVAL = timedelta(minutes=5)
 

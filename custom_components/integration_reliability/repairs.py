@@ -13,6 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_EXCLUDE_INTEGRATIONS, DOMAIN, EVENT_DEGRADED
+from .coordinator import loaded_entries
 from .heal import HealRefused
 from .store import queries
 from .store.core import StoreProblem
@@ -197,10 +198,7 @@ class DegradedIntegrationRepairFlow(RepairsFlow):
         self._integration_id = integration_id
 
     def _own_entry(self) -> IntegrationReliabilityConfigEntry:
-        entries: list[IntegrationReliabilityConfigEntry] = (
-            self.hass.config_entries.async_loaded_entries(DOMAIN)
-        )
-        if not entries:
+        if not (entries := loaded_entries(self.hass)):
             raise AbortFlow("not_loaded")
         return entries[0]
 

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
-from .coordinator import IntegrationReliabilityConfigEntry
+from .coordinator import IntegrationReliabilityConfigEntry, loaded_entries
 from .heal import HealRefused
 from .store import queries
 from .store.records import EventRecord, EventType
@@ -115,10 +115,7 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 def _loaded_entry(hass: HomeAssistant) -> IntegrationReliabilityConfigEntry:
-    entries: list[IntegrationReliabilityConfigEntry] = hass.config_entries.async_loaded_entries(
-        DOMAIN
-    )
-    if not entries:
+    if not (entries := loaded_entries(hass)):
         raise _invalid("not_loaded")
     return entries[0]
 

@@ -7,8 +7,7 @@ from typing import Any
 from homeassistant.components import system_health
 from homeassistant.core import HomeAssistant, callback
 
-from .const import DOMAIN
-from .coordinator import IntegrationReliabilityConfigEntry
+from .coordinator import loaded_entries
 
 
 @callback
@@ -19,10 +18,7 @@ def async_register(hass: HomeAssistant, register: system_health.SystemHealthRegi
 
 async def system_health_info(hass: HomeAssistant) -> dict[str, Any]:
     """Report the storage engine's state."""
-    entries: list[IntegrationReliabilityConfigEntry] = hass.config_entries.async_loaded_entries(
-        DOMAIN
-    )
-    if not entries:
+    if not (entries := loaded_entries(hass)):
         return {"loaded": False}
     runtime = entries[0].runtime_data
     stats = runtime.store.stats
