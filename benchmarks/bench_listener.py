@@ -48,7 +48,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.integration_reliability.listener import (
+from custom_components.integration_reliability.capture.monitor import (
     ReliabilityMonitor,
 )
 from custom_components.integration_reliability.settings import (

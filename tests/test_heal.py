@@ -16,13 +16,13 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.integration_reliability.capture.monitor import ReliabilityMonitor
 from custom_components.integration_reliability.const import DOMAIN
 from custom_components.integration_reliability.heal import (
     Healer,
     HealOutcome,
     HealRefused,
 )
-from custom_components.integration_reliability.listener import ReliabilityMonitor
 from custom_components.integration_reliability.settings import ReliabilitySettings
 from custom_components.integration_reliability.store.core import ReliabilityStore
 

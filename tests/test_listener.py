@@ -21,11 +21,11 @@ from pytest_homeassistant_custom_component.common import (
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from custom_components.integration_reliability.capture.monitor import ReliabilityMonitor
 from custom_components.integration_reliability.const import (
     EVENT_OUTAGE_ENDED,
     EVENT_OUTAGE_STARTED,
 )
-from custom_components.integration_reliability.listener import ReliabilityMonitor
 from custom_components.integration_reliability.settings import ReliabilitySettings
 from custom_components.integration_reliability.store.core import ReliabilityStore
 from custom_components.integration_reliability.store.util import sqlite_url

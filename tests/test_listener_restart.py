@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from custom_components.integration_reliability.listener import (
+from custom_components.integration_reliability.capture.restore import (
     query_open_outages,
     query_open_spells,
 )

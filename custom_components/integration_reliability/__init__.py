@@ -13,6 +13,7 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .analytics import Analytics
+from .capture.monitor import ReliabilityMonitor
 from .const import (
     BATCH_SIZE,
     COMMIT_INTERVAL_SECONDS,
@@ -26,7 +27,6 @@ from .coordinator import (
     ReliabilityRuntimeData,
 )
 from .heal import Healer
-from .listener import ReliabilityMonitor
 from .repairs import DegradationTracker, StoreProblemReporter, store_issue_id
 from .services import async_setup_services
 from .settings import ReliabilitySettings

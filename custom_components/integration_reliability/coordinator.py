@@ -27,8 +27,8 @@ from .store.core import ReliabilityStore
 
 if TYPE_CHECKING:
     from .analytics import Analytics
+    from .capture.monitor import ReliabilityMonitor
     from .heal import Healer
-    from .listener import ReliabilityMonitor
 
 _LOGGER = logging.getLogger(__name__)
 

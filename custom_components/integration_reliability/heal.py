@@ -57,8 +57,8 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
+from .capture.monitor import ReliabilityMonitor
 from .const import DOMAIN
-from .listener import ReliabilityMonitor
 from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore
 from .store.records import EventRecord, EventType
