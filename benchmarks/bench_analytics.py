@@ -34,13 +34,9 @@ from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store.insights import compute_insights, correlation
+from custom_components.integration_reliability.store.planner import RollupResult, rollup_incremental
 from custom_components.integration_reliability.store.purge import purge
 from custom_components.integration_reliability.store.queries import get_totals
-from custom_components.integration_reliability.store.rollup import (
-    RollupResult,
-    RollupTask,
-    rollup_incremental,
-)
 from custom_components.integration_reliability.store.schema import (
     EVENTS_VIEW_SQL,
     Base,
@@ -52,7 +48,7 @@ from custom_components.integration_reliability.store.schema import (
     TrackedEntity,
 )
 from custom_components.integration_reliability.store.storage import storage_stats
-from custom_components.integration_reliability.store.tasks import StoreTask
+from custom_components.integration_reliability.store.tasks import RollupTask, StoreTask
 
 TZ = ZoneInfo("Europe/Amsterdam")
 YEAR_START = datetime(2025, 6, 1, tzinfo=TZ).timestamp()

@@ -19,8 +19,8 @@ from custom_components.integration_reliability.capture.restore import (
     query_open_spells,
 )
 from custom_components.integration_reliability.store.core import ReliabilityStore
+from custom_components.integration_reliability.store.planner import rollup_incremental
 from custom_components.integration_reliability.store.records import EventRecord, EventType
-from custom_components.integration_reliability.store.rollup import rollup_incremental
 
 from .flaky import FlakyIntegration
 from .test_listener import StartMonitor, advance, rows, start_monitor, store

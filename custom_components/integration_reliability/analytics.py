@@ -23,16 +23,17 @@ from sqlalchemy.orm import Session
 from .const import DOMAIN
 from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore
-from .store.insights import InsightsTask
-from .store.purge import PurgeResult, PurgeTask, Retention
-from .store.rollup import (
-    PERIOD_HOUR,
+from .store.periods import PERIOD_HOUR
+from .store.planner import RollupResult
+from .store.purge import PurgeResult, Retention
+from .store.tasks import (
     BackfillTask,
     CoarseRollupTask,
-    RollupResult,
+    InsightsTask,
+    PurgeTask,
     RollupTask,
+    StoreTask,
 )
-from .store.tasks import StoreTask
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store.insights import (
-    InsightsTask,
     compute_insights,
     correlation,
     time_of_day,
 )
+from custom_components.integration_reliability.store.planner import rollup_incremental
 from custom_components.integration_reliability.store.queries import latest_insights
-from custom_components.integration_reliability.store.rollup import rollup_incremental
 from custom_components.integration_reliability.store.schema import PatternInsight
+from custom_components.integration_reliability.store.tasks import InsightsTask
 
 from .test_rollup import local
 from .test_rollup_data import (

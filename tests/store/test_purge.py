@@ -5,21 +5,18 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from custom_components.integration_reliability.store.planner import backfill, rollup_incremental
 from custom_components.integration_reliability.store.purge import (
     PurgeResult,
-    PurgeTask,
     Retention,
     purge,
-)
-from custom_components.integration_reliability.store.rollup import (
-    backfill,
-    rollup_incremental,
 )
 from custom_components.integration_reliability.store.schema import (
     Event,
     IntegrationMetrics,
     ProcessingJob,
 )
+from custom_components.integration_reliability.store.tasks import PurgeTask
 
 from .test_rollup import local, rows
 from .test_rollup_data import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from custom_components.integration_reliability.store.planner import rollup_incremental
 from custom_components.integration_reliability.store.queries import (
     decode_cursor,
     get_events,
@@ -13,7 +14,6 @@ from custom_components.integration_reliability.store.queries import (
     integration_summaries,
     recent_jobs,
 )
-from custom_components.integration_reliability.store.rollup import rollup_incremental
 
 from .test_rollup import local
 from .test_rollup_data import (

@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.orm import Session
 
-from custom_components.integration_reliability.store import rollup as rollup_module
-from custom_components.integration_reliability.store.rollup import (
+from custom_components.integration_reliability.store import planner
+from custom_components.integration_reliability.store.checkpoint import (
     JOB_ROLLUP_HOUR,
-    Lookups,
-    RollupResult,
-    RollupTask,
-    backfill,
-    iter_periods,
     open_outages_at,
-    period_bounds,
+)
+from custom_components.integration_reliability.store.outages import Lookups, replay_open_at
+from custom_components.integration_reliability.store.periods import iter_periods, period_bounds
+from custom_components.integration_reliability.store.planner import (
+    RollupResult,
+    backfill,
     rollup_incremental,
 )
 from custom_components.integration_reliability.store.schema import (
@@ -28,6 +28,7 @@ from custom_components.integration_reliability.store.schema import (
     IntegrationMetrics,
     ProcessingJob,
 )
+from custom_components.integration_reliability.store.tasks import RollupTask
 from custom_components.integration_reliability.store.util import normalize_db_url
 
 from .test_rollup_data import (
@@ -298,8 +299,8 @@ def test_outage_of_renamed_entity_ends_at_its_recovery(
     assert checkpoint_at(session, day + 13 * 3600) == []
     assert open_outages_at(session, day + 12 * 3600) == {}
     # The replay of raw history (no checkpoint) agrees.
-    assert rollup_module._scan_open_at(session, day + 12 * 3600, Lookups.load(session)) == {}
-    assert len(rollup_module._scan_open_at(session, day + 11 * 3600, Lookups.load(session))) == 1
+    assert replay_open_at(session, day + 12 * 3600, Lookups.load(session)) == {}
+    assert len(replay_open_at(session, day + 11 * 3600, Lookups.load(session))) == 1
 
     repaired = closed_by is None
 
@@ -392,7 +393,7 @@ def test_renames_on_every_backend(db_url: str) -> None:
         rollup_incremental(session, AMS, end + 600, max_hours=7)
         lookups = Lookups.load(session)
         for ts in (start + 11 * 3600, end - 86400, end):
-            assert open_outages_at(session, ts) == rollup_module._scan_open_at(session, ts, lookups)
+            assert open_outages_at(session, ts) == replay_open_at(session, ts, lookups)
         hourly, daily = rows(session, "hour"), rows(session, "day")
         for iid in sorted({t.integration_id for t in writer.tracked}):
             for p0, p1 in iter_periods("day", start, end, AMS):
@@ -552,7 +553,7 @@ def test_failed_slice_is_recorded(session: Session, monkeypatch: pytest.MonkeyPa
     def broken(*_: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(rollup_module, "compute_hours", broken)
+    monkeypatch.setattr(planner, "compute_hours", broken)
     done: list[RollupResult] = []
     task = RollupTask(AMS, now=lambda: day + 86400 + 600, on_done=done.append)
     assert task.run(session) is None

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from custom_components.integration_reliability.store.core import ReliabilityStore
+from custom_components.integration_reliability.store.planner import RollupResult
 from custom_components.integration_reliability.store.queries import get_metrics, get_totals
 from custom_components.integration_reliability.store.records import (
     EventRecord,
     EventType,
     TrackedEntityRecord,
 )
-from custom_components.integration_reliability.store.rollup import RollupResult, RollupTask
+from custom_components.integration_reliability.store.tasks import RollupTask
 
 from .test_rollup import METRICS, assert_same, local
 from .test_rollup_data import AMS, Ev, Tracked, Writer, generate, reference_metrics

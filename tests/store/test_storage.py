@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from custom_components.integration_reliability.store.rollup import rollup_incremental
+from custom_components.integration_reliability.store.planner import rollup_incremental
 from custom_components.integration_reliability.store.storage import (
     database_size,
     row_counts,

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..store.checkpoint import open_outages_at, rollup_frontier
+from ..store.outages import OutageKey
 from ..store.records import EventType
-from ..store.rollup import OutageKey, open_outages_at, rollup_frontier
 from ..store.schema import EntityRow, Event as EventRow, EventTypeRow, Integration
 
 

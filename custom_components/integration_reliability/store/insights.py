@@ -1,6 +1,6 @@
 """Pattern insights: top failures, time of day, correlated outages.
 
-Computed for a period on demand or by `InsightsTask` (daily), and stored in
+Computed for a period on demand or by `tasks.InsightsTask` (daily), and stored in
 `pattern_insights` (one row per type and period, replaced on recompute).
 """
 
@@ -17,16 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .checkpoint import STATUS_SUCCESS
+from .outages import Lookups
+from .periods import PERIOD_DAY, PERIOD_HOUR, period_bounds
 from .records import EventType
-from .rollup import (
-    PERIOD_DAY,
-    PERIOD_HOUR,
-    STATUS_SUCCESS,
-    Lookups,
-    period_bounds,
-)
 from .schema import Event, IntegrationMetrics, PatternInsight, ProcessingJob
-from .tasks import StoreTask
 
 TOP_FAILURES: Final = "top_failures"
 TIME_OF_DAY: Final = "time_of_day"
@@ -363,27 +358,10 @@ def compute_insights(
     return result
 
 
-class InsightsTask(StoreTask):
-    """Compute and store the insights of the last closed local `period` (daily job)."""
-
-    def __init__(
-        self,
-        tz: ZoneInfo,
-        *,
-        period: str = PERIOD_DAY,
-        now: Callable[[], float] = time.time,
-        on_done: Callable[[dict[str, dict[str, Any]]], None] | None = None,
-    ) -> None:
-        self.tz = tz
-        self.period = period
-        self._now = now
-        self._on_done = on_done
-
-    def run(self, session: Session) -> StoreTask | None:
-        """One slice is enough: insights read one period of outage starts and rollups."""
-        current = period_bounds(self.period, self._now(), self.tz)[0]
-        start, end = period_bounds(self.period, current - 1, self.tz)
-        result = compute_insights(session, start, end, self.tz, period=self.period)
-        if self._on_done is not None:
-            self._on_done(result)
-        return None
+def compute_last_closed(
+    session: Session, tz: ZoneInfo, period: str, now: float
+) -> dict[str, dict[str, Any]]:
+    """Compute and store the insights of the last local `period` closed at `now`."""
+    current = period_bounds(period, now, tz)[0]
+    start, end = period_bounds(period, current - 1, tz)
+    return compute_insights(session, start, end, tz, period=period)

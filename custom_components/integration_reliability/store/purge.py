@@ -2,7 +2,7 @@
 
 Tiers (days, all configurable): raw events 90, hourly rollups 730, daily
 rollups 2555; weekly and monthly rollups are kept. Deletes go by primary key
-in batches of at most `batch_size` rows, one batch per `PurgeTask.run`, so the
+in batches of at most `batch_size` rows, one batch per `purge_slice` (`tasks.PurgeTask`), so the
 writer thread interleaves them with event writes and no transaction is large.
 
 Raw events are only purged before the hourly rollup frontier (and before the
@@ -16,7 +16,6 @@ would break the next insert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 import logging
 import time
@@ -26,16 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .rollup import (
-    JOB_PURGE,
-    PERIOD_DAY,
-    PERIOD_HOUR,
-    STATUS_SUCCESS,
-    period_bounds,
-    rollup_frontier,
-)
+from .checkpoint import JOB_PURGE, STATUS_SUCCESS, rollup_frontier
+from .periods import PERIOD_DAY, PERIOD_HOUR, period_bounds
 from .schema import Event, IntegrationMetrics, PatternInsight, ProcessingJob
-from .tasks import StoreTask
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -135,55 +127,44 @@ def _finish(session: Session, result: PurgeResult, started: float) -> None:
         session.commit()
 
 
-class PurgeTask(StoreTask):
-    """Apply the retention tiers, one batch per `run`, re-queuing itself."""
+@dataclass(slots=True)
+class PurgeProgress:
+    """A purge under way: the tiers still to delete from, and what was removed."""
 
-    def __init__(
-        self,
-        tz: ZoneInfo,
-        retention: Retention = DEFAULT_RETENTION,
-        *,
-        keep_days: int | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        now: Callable[[], float] = time.time,
-        on_done: Callable[[PurgeResult], None] | None = None,
-    ) -> None:
-        self.tz = tz
-        self._retention = (
-            retention
-            if keep_days is None
-            else Retention(keep_days, retention.hourly_days, retention.daily_days)
-        )
-        self._batch_size = batch_size
-        self._now = now
-        self._on_done = on_done
-        self._steps: list[_Step] | None = None
-        self._started = 0.0
-        self.result = PurgeResult()
+    retention: Retention
+    batch_size: int = DEFAULT_BATCH_SIZE
+    result: PurgeResult = field(default_factory=PurgeResult)
+    steps: list[_Step] | None = None
+    started: float = 0.0
 
-    def run(self, session: Session) -> StoreTask | None:
-        """Delete one batch; return self until every tier is done."""
-        if self._steps is None:
-            self._started = time.time()
-            now = self._now()
-            self._steps = _steps(session, now, self._retention, self.tz)
-            self.result.raw_cutoff = raw_cutoff(session, now, self._retention.raw_days, self.tz)
-            self.result.removed = {step.name: 0 for step in self._steps}
-        while self._steps:
-            step = self._steps[0]
-            removed = purge_batch(session, step.model, step.where, self._batch_size)
-            self.result.removed[step.name] += removed
-            if removed == self._batch_size:
-                self.result.batches += 1
-                return self
-            self._steps.pop(0)
-            if removed:
-                self.result.batches += 1
-                return self
-        _finish(session, self.result, self._started)
-        if self._on_done is not None:
-            self._on_done(self.result)
-        return None
+
+def purge_slice(session: Session, tz: ZoneInfo, now: float, progress: PurgeProgress) -> bool:
+    """Delete one batch; whether more remain (the last call records the job)."""
+    if progress.steps is None:
+        progress.started = time.time()
+        progress.steps = _steps(session, now, progress.retention, tz)
+        progress.result.raw_cutoff = raw_cutoff(session, now, progress.retention.raw_days, tz)
+        progress.result.removed = {step.name: 0 for step in progress.steps}
+    while progress.steps:
+        step = progress.steps[0]
+        removed = purge_batch(session, step.model, step.where, progress.batch_size)
+        progress.result.removed[step.name] += removed
+        if removed == progress.batch_size:
+            progress.result.batches += 1
+            return True
+        progress.steps.pop(0)
+        if removed:
+            progress.result.batches += 1
+            return True
+    _finish(session, progress.result, progress.started)
+    return False
+
+
+def retention_for(retention: Retention, keep_days: int | None) -> Retention:
+    """The tiers to apply: `keep_days` (the purge service) overrides the raw tier."""
+    if keep_days is None:
+        return retention
+    return Retention(keep_days, retention.hourly_days, retention.daily_days)
 
 
 def purge(
@@ -195,10 +176,9 @@ def purge(
     keep_days: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> PurgeResult:
-    """Run a `PurgeTask` to the end here, committing after every batch."""
-    task = PurgeTask(tz, retention, keep_days=keep_days, batch_size=batch_size, now=lambda: now)
-    step: StoreTask | None = task
-    while step is not None:
-        step = step.run(session)
+    """Purge to the end here, committing after every batch."""
+    progress = PurgeProgress(retention_for(retention, keep_days), batch_size)
+    while purge_slice(session, tz, now, progress):
         session.commit()
-    return task.result
+    session.commit()
+    return progress.result

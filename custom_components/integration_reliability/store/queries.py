@@ -17,23 +17,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, Table, TextClause, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from .records import EventType
-from .rollup import (
+from .checkpoint import open_outages_at, rollup_frontier
+from .hourly import compute_hours
+from .metrics import derive_metrics
+from .outages import Lookups
+from .periods import (
     HOUR,
     PERIOD_DAY,
     PERIOD_HOUR,
     PERIOD_MONTH,
     PERIOD_WEEK,
-    Lookups,
-    compute_hours,
-    derive_metrics,
     hour_ceil,
     hour_floor,
     iter_periods,
-    open_outages_at,
-    rollup_frontier,
-    tracked_seconds,
 )
+from .records import EventType
 from .schema import (
     EntityRow,
     Event,
@@ -43,6 +41,7 @@ from .schema import (
     PatternInsight,
     ProcessingJob,
 )
+from .tracked import tracked_seconds
 
 METRIC_FIELDS: Final = (
     "integration_id",

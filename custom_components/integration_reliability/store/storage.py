@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from .rollup import PERIOD_DAY
+from .periods import PERIOD_DAY
 from .schema import Base, Event, IntegrationMetrics
 
 # Which tier each table belongs to; tables not listed count as "other".
