@@ -10,6 +10,7 @@ from homeassistant.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
 from .analytics import Analytics
@@ -20,6 +21,7 @@ from .const import (
     DB_FILENAME,
     DOMAIN,
     QUEUE_SIZE,
+    SIGNAL_DATA_UPDATED,
 )
 from .coordinator import (
     IntegrationReliabilityConfigEntry,
@@ -27,11 +29,13 @@ from .coordinator import (
     ReliabilityRuntimeData,
 )
 from .heal import Healer
+from .panel import async_register_panel, async_remove_card, async_unregister_panel
 from .repairs import DegradationTracker, StoreProblemReporter, store_issue_id
 from .services import async_setup_services
 from .settings import ReliabilitySettings
 from .store.core import ReliabilityStore, StoreProblem, StoreStartError
 from .store.util import sqlite_url
+from .websocket import async_setup_websocket
 
 PLATFORMS = [Platform.SENSOR]
 
@@ -39,8 +43,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and websocket commands."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
     return True
 
 
@@ -101,6 +106,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
         await coordinator.async_config_entry_first_refresh()
         degradation = DegradationTracker(hass, entry)
         entry.async_on_unload(coordinator.async_add_listener(degradation.async_update))
+        # The panel's subscription: the coordinator refreshes after each commit.
+        entry.async_on_unload(
+            coordinator.async_add_listener(
+                lambda: async_dispatcher_send(hass, SIGNAL_DATA_UPDATED, "data")
+            )
+        )
         await monitor.async_start()
         await healer.async_start()
         analytics.async_start()
@@ -124,6 +135,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_register_panel(hass)
+    async_dispatcher_send(hass, SIGNAL_DATA_UPDATED, "loaded")
     return True
 
 
@@ -139,7 +152,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: IntegrationReliabilityC
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await _async_stop_runtime(entry.runtime_data)
+        async_unregister_panel(hass)
+        async_dispatcher_send(hass, SIGNAL_DATA_UPDATED, "unloaded")
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: IntegrationReliabilityConfigEntry) -> None:
+    """Take the card's dashboard resource away with the integration."""
+    await async_remove_card(hass)
 
 
 async def _async_stop_runtime(runtime: ReliabilityRuntimeData) -> None:

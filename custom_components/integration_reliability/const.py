@@ -50,3 +50,7 @@ QUEUE_SIZE: Final = 100_000
 EVENT_OUTAGE_STARTED: Final = f"{DOMAIN}_outage_started"
 EVENT_OUTAGE_ENDED: Final = f"{DOMAIN}_outage_ended"
 EVENT_DEGRADED: Final = f"{DOMAIN}_degraded"
+
+# Dispatcher signal: new data was committed, or our entry loaded / unloaded
+# (the panel's subscription forwards it; argument: the reason).
+SIGNAL_DATA_UPDATED: Final = f"{DOMAIN}_data_updated"
