@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 import logging
 from pathlib import Path
+import shutil
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -22,6 +23,8 @@ from .flaky import FlakyIntegration
 # The test harness logs every SQL statement (for the recorder's tests); ours
 # run millions, and their logs would drown the output and the CPU.
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +78,18 @@ async def init_integration(
     if mock_config_entry.state is ConfigEntryState.LOADED:
         assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+def e2e_config(tmp_path: Path) -> Path:
+    """A copy of the dev config with the integration linked in."""
+    config = tmp_path / "config"
+    (config / "custom_components").mkdir(parents=True)
+    shutil.copy(ROOT / "config" / "configuration.yaml", config / "configuration.yaml")
+    (config / "custom_components" / DOMAIN).symlink_to(
+        ROOT / "custom_components" / DOMAIN, target_is_directory=True
+    )
+    return config
 
 
 @pytest.fixture

@@ -109,17 +109,9 @@ def test_offending_records_detects_our_problems() -> None:
     assert "Error setting up entry" in bad[2]
 
 
-@pytest.fixture
-def e2e_config(tmp_path: Path) -> Path:
-    """A copy of the dev config with the integration linked in."""
-    config = tmp_path / "config"
-    (config / "custom_components").mkdir(parents=True)
-    shutil.copy(ROOT / "config" / "configuration.yaml", config / "configuration.yaml")
-    (config / "custom_components" / DOMAIN).symlink_to(PACKAGE, target_is_directory=True)
-    return config
-
-
-def run_driver(flags: list[str], config: Path) -> dict[str, Any]:
+def run_driver(
+    flags: list[str], config: Path, *, env: dict[str, str] | None = None, timeout: int = RUN_TIMEOUT
+) -> dict[str, Any]:
     """Run the driver in a fresh network namespace and return its report."""
     report_path = config / "e2e-report.json"
     command = [
@@ -142,13 +134,14 @@ def run_driver(flags: list[str], config: Path) -> dict[str, Any]:
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     ) as proc:
         try:
-            output, _ = proc.communicate(timeout=RUN_TIMEOUT)
+            output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            pytest.fail(f"end-to-end run took longer than {RUN_TIMEOUT} s; killed it")
+            pytest.fail(f"end-to-end run took longer than {timeout} s; killed it")
     assert proc.returncode == 0, f"driver failed:\n{output.decode(errors='replace')}"
     report: dict[str, Any] = json.loads(report_path.read_text())
     return report

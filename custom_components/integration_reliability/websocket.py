@@ -236,11 +236,17 @@ async def ws_overview(
     connection.send_result(msg["id"], result)
 
 
+# A setup failing now without any measured availability ranks as the worst.
+_FAILING: Final = frozenset({"setup_error", "setup_retry"})
+
+
 def _worst_first(row: dict[str, Any]) -> tuple[Any, ...]:
     """Lowest availability first; more unavailable time and outages break ties."""
     availability = row["availability"]
+    if availability is None:
+        availability = 0.0 if row["status"] in _FAILING else 2.0
     return (
-        2.0 if availability is None else availability,
+        availability,
         -(row["unavailable_seconds"] or 0.0),
         -(row["unavailable_events"] or 0),
         row["name"].casefold(),

@@ -23,6 +23,8 @@ export interface Sort {
 /** The default order: worst first (lowest availability, most unavailable time). */
 export const WORST_FIRST: Sort = { key: "availability", descending: false };
 
+const FAILING = new Set(["setup_error", "setup_retry"]);
+
 const STATUS_RANK: Record<string, number> = {
   setup_error: 0,
   setup_retry: 1,
@@ -45,7 +47,8 @@ function sortValue(row: IntegrationRow, key: SortKey): number | string | null {
     case "availability_30d":
       return row.windows["30d"];
     case "availability":
-      return row.availability;
+      // A setup failing now without any measured availability ranks as the worst.
+      return row.availability ?? (FAILING.has(row.status) ? 0 : null);
     case "outages":
       return row.unavailable_events;
     case "unavailable":

@@ -5,9 +5,12 @@ Usage: ``driver.py <hass-executable> <config-dir> <report.json>``
 Starts the real ``hass`` on ``<config-dir>``, waits for ``/manifest.json``,
 completes the onboarding over REST, adds ``integration_reliability`` through
 the config-flow REST API, reads the config entries, stops hass with SIGTERM and
-waits for it. Everything it saw goes to ``<report.json>`` for the test to
-assert on; the driver itself only fails on unexpected exceptions. It must not
-leave hass running, whatever happens.
+waits for it. With ``IR_BROWSER_SCRIPT`` set, it runs that script with
+``node`` (a real Chromium driven by playwright-core) against the running hass
+before stopping it, with the login in ``IR_USER`` / ``IR_PASSWORD`` and the
+browser's own report in ``IR_REPORT``. Everything it saw goes to
+``<report.json>`` for the test to assert on; the driver itself only fails
+on unexpected exceptions. It must not leave hass running, whatever happens.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ CLIENT_ID = BASE + "/"
 DOMAIN = "integration_reliability"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
+BROWSER_TIMEOUT = 180.0
+USERNAME = "e2e"
+PASSWORD = "e2e-password"
 
 
 class HttpError(Exception):
@@ -111,8 +117,8 @@ def onboard() -> str:
         {
             "client_id": CLIENT_ID,
             "name": "E2E",
-            "username": "e2e",
-            "password": "e2e-password",
+            "username": USERNAME,
+            "password": PASSWORD,
             "language": "en",
         },
     )["auth_code"]
@@ -148,6 +154,33 @@ def add_integration(token: str, report: dict[str, Any]) -> None:
         result = call("POST", f"/api/config/config_entries/flow/{result['flow_id']}", {}, token)
         report["flow_steps"].append(result)
     report["flow_result"] = result
+
+
+def run_browser(script: str, config_dir: Path, report: dict[str, Any]) -> None:
+    """Run the browser script against the running hass; keep its report."""
+    browser_report = config_dir / "browser-report.json"
+    env = {
+        **os.environ,
+        "IR_BASE": BASE,
+        "IR_USER": USERNAME,
+        "IR_PASSWORD": PASSWORD,
+        "IR_REPORT": str(browser_report),
+    }
+    try:
+        done = subprocess.run(
+            ["node", script],
+            env=env,
+            capture_output=True,
+            timeout=BROWSER_TIMEOUT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        report["browser_exit"] = done.returncode
+        report["browser_output"] = (done.stdout + done.stderr).decode(errors="replace")[-4000:]
+    except subprocess.TimeoutExpired:
+        report["browser_exit"] = "timeout"
+    if browser_report.exists():
+        report["browser"] = json.loads(browser_report.read_text())
 
 
 def stop(hass: subprocess.Popen[bytes], token: str | None, report: dict[str, Any]) -> None:
@@ -194,6 +227,9 @@ def main() -> int:
                 if entry.get("domain") == DOMAIN
             ]
             report["steps_done"].append("entries")
+            if script := os.environ.get("IR_BROWSER_SCRIPT"):
+                run_browser(script, config_dir, report)
+                report["steps_done"].append("browser")
         except Exception as err:  # everything goes to the report
             report["error"] = f"{type(err).__name__}: {err}"
         finally:
