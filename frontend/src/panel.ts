@@ -5,6 +5,7 @@ import { availabilityBars, heatmapGrid, sparkline, timelineChart } from "./chart
 import { makeFormatter, type Formatter } from "./format.js";
 import { localizeList, makeLocalize, type Localize } from "./localize.js";
 import { WORST_FIRST, filterRows, sortRows, type Sort, type SortKey } from "./shape.js";
+import { parseRoute, type View } from "./route.js";
 import { shared } from "./styles.js";
 import type {
   Engine,
@@ -40,20 +41,6 @@ const REFRESH_DEBOUNCE_MS = 2000;
 interface Route {
   prefix: string;
   path: string;
-}
-
-type View =
-  | { kind: "overview" }
-  | { kind: "integration"; id: string }
-  | { kind: "engine" };
-
-export function parseRoute(path: string): View {
-  const parts = path.split("/").filter(Boolean);
-  if (parts[0] === "integration" && parts[1]) {
-    return { kind: "integration", id: decodeURIComponent(parts[1]) };
-  }
-  if (parts[0] === "engine") return { kind: "engine" };
-  return { kind: "overview" };
 }
 
 const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
