@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from custom_components.integration_reliability.store.insights import compute_insights, correlation
+from custom_components.integration_reliability.store.panel_queries import heatmap, overview
 from custom_components.integration_reliability.store.planner import RollupResult, rollup_incremental
 from custom_components.integration_reliability.store.purge import purge
 from custom_components.integration_reliability.store.queries import get_totals
@@ -468,6 +469,34 @@ def main() -> None:
             f"{r['raw_median'] / r['rollup_median']:>6.1f}x"
         )
 
+    # The panel's overview (all 50 integrations, 365 days + the 24 h / 7 d / 30 d
+    # windows, the daily sparkline and the live tail), against the same figures
+    # recomputed from the raw events (the baseline), CPU time of this thread.
+    overview_cpu: list[float] = []
+    for _ in range(max(5, args.repeat // 3)):
+        c0 = time.thread_time()
+        panel = overview(session, start=now - 365 * 86400, now=now, tz=TZ)
+        overview_cpu.append((time.thread_time() - c0) * 1000)
+    assert len(panel["integrations"]) == N_INTEGRATIONS, len(panel["integrations"])
+    sample = {row["integration_id"]: row for row in panel["integrations"]}["entry05"]
+    raw = raw_totals(session, 6, "entry05", panel["start"], now)
+    assert sample["unavailable_events"] == raw["unavailable_events"], (sample, raw)
+    c0 = time.thread_time()
+    for i in range(N_INTEGRATIONS):
+        raw_totals(session, i + 1, f"entry{i:02d}", now - 365 * 86400, now)
+    overview_raw_ms = (time.thread_time() - c0) * 1000
+    c0 = time.thread_time()
+    heat = heatmap(session, start=now - 365 * 86400, end=now, tz=TZ, integration_id="entry05")
+    heatmap_ms = (time.thread_time() - c0) * 1000
+    overview_ms = statistics.median(overview_cpu)
+    print(
+        f"panel overview (50 integrations, 365 d + windows + sparkline): median "
+        f"{overview_ms:.1f} ms CPU, min {min(overview_cpu):.1f} ms "
+        f"(raw events for the same range: {overview_raw_ms:.0f} ms); "
+        f"heatmap of one integration over 365 d: {heatmap_ms:.1f} ms "
+        f"(peak hour {heat['peak_hour']})"
+    )
+
     t0 = time.perf_counter()
     insights = compute_insights(session, today - 30 * 86400, today, TZ, period="30d")
     session.commit()
@@ -530,6 +559,10 @@ def main() -> None:
                 "query_365d_speedup": round(
                     results["365d"]["raw_median"] / results["365d"]["rollup_median"], 1
                 ),
+                "panel_overview_365d_ms_median": round(overview_ms, 3),
+                "panel_overview_365d_ms_min": round(min(overview_cpu), 3),
+                "panel_overview_365d_raw_ms": round(overview_raw_ms, 1),
+                "panel_heatmap_365d_ms": round(heatmap_ms, 3),
                 "insights_s": round(insights_s, 3),
                 "correlated_pairs_30d": len(corr["pairs"]),
                 "purge_s": round(purge_s, 3),
