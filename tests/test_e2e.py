@@ -30,7 +30,7 @@ PACKAGE = ROOT / "custom_components" / "integration_reliability"
 DRIVER = ROOT / "tests" / "e2e" / "driver.py"
 HASS = Path(sys.executable).parent / "hass"
 DOMAIN = "integration_reliability"
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 240
 
 # One log record: "2026-01-01 12:00:00.123 WARNING (MainThread) [logger] message".
 RECORD_START = re.compile(r"^(?:\x1b\[\d+m)?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?P<level>[A-Z]+) ")
