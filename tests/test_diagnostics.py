@@ -36,6 +36,7 @@ async def test_diagnostics(
         storage.pop(volatile)
     storage["tables"] = {name: table["rows"] for name, table in storage["tables"].items()}
     diagnostics["engine"].pop("last_commit")
+    assert diagnostics["engine"].pop("journal").endswith("integration_reliability.journal")
     diagnostics["snapshot"].pop("database_size")
     assert diagnostics == snapshot
 

@@ -20,7 +20,10 @@ from .const import (
     COMMIT_INTERVAL_SECONDS,
     DB_FILENAME,
     DOMAIN,
+    JOURNAL_FILENAME,
+    QUEUE_BYTES,
     QUEUE_SIZE,
+    SETUP_WAIT_SECONDS,
     SIGNAL_DATA_UPDATED,
 )
 from .coordinator import (
@@ -58,11 +61,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
         commit_interval=COMMIT_INTERVAL_SECONDS,
         batch_size=BATCH_SIZE,
         queue_size=QUEUE_SIZE,
-        listener=(reporter := StoreProblemReporter(hass)),
+        queue_bytes=QUEUE_BYTES,
+        listener=(reporter := StoreProblemReporter(hass, entry.entry_id)),
+        journal_path=hass.config.path(JOURNAL_FILENAME),
     )
     store.start()
     try:
-        await store.async_wait_ready()
+        await store.async_wait_ready(SETUP_WAIT_SECONDS)
+    except TimeoutError as err:
+        # Never hold up Home Assistant's start: the engine finishes opening
+        # the database (or fails) on its own, and the next attempt finds it.
+        store.request_stop()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="database_slow",
+            translation_placeholders={"seconds": str(SETUP_WAIT_SECONDS)},
+        ) from err
     except StoreStartError as err:
         await store.async_stop()
         if err.problem is StoreProblem.SCHEMA_TOO_NEW:

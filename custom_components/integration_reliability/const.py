@@ -8,6 +8,8 @@ DOMAIN: Final = "integration_reliability"
 TITLE: Final = "Integration Reliability"
 
 DB_FILENAME: Final = "integration_reliability.db"
+# Records that could not be written at stop, replayed at the next start.
+JOURNAL_FILENAME: Final = "integration_reliability.journal"
 
 # Options (entry.options). Every option has a default here.
 CONF_INCLUDE_INTEGRATIONS: Final = "include_integrations"
@@ -45,6 +47,9 @@ DEFAULT_MAX_HOURLY_RANGE_DAYS: Final = 31
 COMMIT_INTERVAL_SECONDS: Final = 5.0
 BATCH_SIZE: Final = 1000
 QUEUE_SIZE: Final = 100_000
+QUEUE_BYTES: Final = 64 * 1024 * 1024
+# Setup waits this long for the database to open, then retries later.
+SETUP_WAIT_SECONDS: Final = 10
 
 # Bus events fired for automations.
 EVENT_OUTAGE_STARTED: Final = f"{DOMAIN}_outage_started"

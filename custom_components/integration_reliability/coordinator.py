@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .settings import ReliabilitySettings
 from .store import queries, storage
-from .store.core import ReliabilityStore
+from .store.core import DatabaseState, ReliabilityStore
 
 if TYPE_CHECKING:
     from .analytics import Analytics
@@ -116,8 +116,11 @@ class ReliabilityCoordinator(DataUpdateCoordinator[ReliabilitySnapshot]):
         self._monitor = monitor
 
     async def _async_update_data(self) -> ReliabilitySnapshot:
-        if self.data is not None and not self._store.stats.running:
-            # Unloading: a refresh queued before the engine stopped keeps what is shown.
+        stats = self._store.stats
+        if self.data is not None and (not stats.running or stats.state is not DatabaseState.OK):
+            # Unloading, or the database failing (reads would wait behind the
+            # batch being retried): keep what is shown. The health sensors
+            # read the engine's counters live.
             return self.data
         now = dt_util.now()
         day_start = dt_util.start_of_local_day(now)

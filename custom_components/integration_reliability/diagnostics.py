@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
@@ -13,8 +16,21 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_DB_URL
 from .coordinator import IntegrationReliabilityConfigEntry
 from .store import queries, storage
+from .store.core import DatabaseState, ReliabilityStore
 
 TO_REDACT = {CONF_DB_URL}
+# Database reads wait at most this long; the engine's own state never waits.
+READ_TIMEOUT_SECONDS = 10
+
+
+async def _async_read(store: ReliabilityStore, job: Callable[[Session], Any]) -> Any:
+    """Read through the writer, unless the database is failing or slow to answer."""
+    if store.stats.state is not DatabaseState.OK:
+        return {"unavailable": "the database is not answering; see engine.last_error"}
+    try:
+        return await store.async_run(job, timeout=READ_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return {"unavailable": f"no answer within {READ_TIMEOUT_SECONDS} s"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -23,14 +39,17 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to debug the integration: no entity names, no database URL."""
     runtime = entry.runtime_data
     store = runtime.store
-    storage_stats = await store.async_run(
-        partial(storage.storage_stats, now=dt_util.utcnow().timestamp())
+    # The engine's part first, from its counters: live during an incident.
+    engine = asdict(store.stats)
+    engine["journal"] = store.journal_path
+    storage_stats = await _async_read(
+        store, partial(storage.storage_stats, now=dt_util.utcnow().timestamp())
     )
-    jobs = await store.async_run(queries.recent_jobs)
+    jobs = await _async_read(store, queries.recent_jobs)
     snapshot = runtime.coordinator.data
     return {
         "options": async_redact_data(dict(entry.options), TO_REDACT),
-        "engine": asdict(store.stats),
+        "engine": engine,
         "storage": storage_stats,
         "recent_jobs": jobs,
         "snapshot": {

@@ -6,17 +6,18 @@ from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from homeassistant.components.repairs import RepairsFlow
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow, FlowResult
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_EXCLUDE_INTEGRATIONS, DOMAIN, EVENT_DEGRADED
 from .coordinator import loaded_entries
 from .heal import HealRefused
 from .store import queries
-from .store.core import StoreProblem
+from .store.core import Incident, StoreProblem
 
 if TYPE_CHECKING:
     from .coordinator import (
@@ -31,10 +32,15 @@ HEALTHY_AFTER = timedelta(days=1)
 _SEVERITY = {
     StoreProblem.CORRUPT_RECOVERED: ir.IssueSeverity.WARNING,
     StoreProblem.SCHEMA_TOO_NEW: ir.IssueSeverity.ERROR,
-    StoreProblem.WRITE_FAILED: ir.IssueSeverity.ERROR,
     StoreProblem.CONNECT_FAILED: ir.IssueSeverity.ERROR,
     StoreProblem.MIGRATION_FAILED: ir.IssueSeverity.ERROR,
+    StoreProblem.JOURNAL_DAMAGED: ir.IssueSeverity.WARNING,
 }
+# Reports that describe something that happened, not a state: kept until dismissed.
+_PERSISTENT = {StoreProblem.CORRUPT_RECOVERED, StoreProblem.JOURNAL_DAMAGED}
+
+# The issue of the latest database incident (writes failing, queue overflowing).
+INCIDENT_ISSUE_ID = "database_incident"
 
 
 def store_issue_id(problem: StoreProblem) -> str:
@@ -42,14 +48,27 @@ def store_issue_id(problem: StoreProblem) -> str:
     return f"database_{problem.value}"
 
 
+def health_signal(entry_id: str) -> str:
+    """Dispatcher signal: the engine's health changed (state, counters, incident)."""
+    return f"{DOMAIN}_{entry_id}_health"
+
+
+def _local_time(timestamp: float | None) -> str:
+    if timestamp is None:
+        return ""
+    return dt_util.as_local(dt_util.utc_from_timestamp(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 class StoreProblemReporter:
     """Hands the engine's reports, made in its writer thread, to the event loop.
 
-    Problems become repair issues; commits refresh the coordinator.
+    Problems and incidents become repair issues; incidents also push the
+    health sensors; commits refresh the coordinator.
     """
 
-    def __init__(self, hass: HomeAssistant) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         self._hass = hass
+        self._entry_id = entry_id
         self.coordinator: ReliabilityCoordinator | None = None
 
     def on_problem(self, problem: StoreProblem, details: dict[str, str]) -> None:
@@ -67,6 +86,10 @@ class StoreProblemReporter:
         if self.coordinator is not None:
             self._hass.loop.call_soon_threadsafe(self.coordinator.async_schedule_refresh)
 
+    def on_incident(self, incident: Incident) -> None:
+        """Raise or update the incident's repair issue; from any thread."""
+        self._hass.loop.call_soon_threadsafe(self._async_incident, incident)
+
     @callback
     def _async_create_issue(self, problem: StoreProblem, details: dict[str, str]) -> None:
         ir.async_create_issue(
@@ -74,11 +97,46 @@ class StoreProblemReporter:
             DOMAIN,
             store_issue_id(problem),
             is_fixable=False,
-            is_persistent=problem is StoreProblem.CORRUPT_RECOVERED,
+            is_persistent=problem in _PERSISTENT,
             severity=_SEVERITY[problem],
             translation_key=store_issue_id(problem),
             translation_placeholders=details,
         )
+
+    @callback
+    def _async_incident(self, incident: Incident) -> None:
+        """One issue per incident, updated while it lasts and kept once it is over.
+
+        It says what is happening and how many records are queued, dropped
+        and spilled; the user dismisses it (its fix flow), or the next
+        incident replaces it.
+        """
+        if incident.ended_at is not None:
+            key = "database_incident_over"
+        elif incident.error is None:
+            key = "database_queue_overflow"
+        else:
+            key = "database_incident"
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            INCIDENT_ISSUE_ID,
+            is_fixable=True,
+            is_persistent=True,
+            severity=ir.IssueSeverity.ERROR
+            if incident.ended_at is None or incident.dropped
+            else ir.IssueSeverity.WARNING,
+            translation_key=key,
+            translation_placeholders={
+                "error": incident.error or "none",
+                "started": _local_time(incident.started_at),
+                "ended": _local_time(incident.ended_at),
+                "queued": str(incident.queued),
+                "dropped": str(incident.dropped),
+                "spilled": str(incident.spilled),
+            },
+        )
+        async_dispatcher_send(self._hass, health_signal(self._entry_id))
 
 
 def degraded_issue_id(integration_id: str) -> str:
@@ -237,6 +295,8 @@ class DegradedIntegrationRepairFlow(RepairsFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """Create the fix flow of a degraded-integration issue."""
+    """Create the fix flow of an incident (dismiss) or a degraded integration."""
+    if issue_id == INCIDENT_ISSUE_ID:
+        return ConfirmRepairFlow()
     assert data is not None
     return DegradedIntegrationRepairFlow(str(data["integration_id"]))

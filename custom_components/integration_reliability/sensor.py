@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import (
@@ -31,11 +32,13 @@ from .coordinator import (
     ReliabilitySnapshot,
 )
 from .entity import ReliabilityEntity, integration_device_info, overall_device_info
+from .repairs import health_signal
+from .store.health import DatabaseState, StoreStats
 
 # Read-only entities behind a coordinator.
 PARALLEL_UPDATES = 0
 
-type StateValue = float | int | datetime | None
+type StateValue = float | int | str | datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +53,13 @@ class OverallSensorDescription(SensorEntityDescription):
     """A sensor of the whole install or of the engine."""
 
     value_fn: Callable[[ReliabilitySnapshot], StateValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HealthSensorDescription(SensorEntityDescription):
+    """A sensor of the engine's health, read from its live counters."""
+
+    value_fn: Callable[[StoreStats], StateValue]
 
 
 def _percent(fraction: float | None) -> float | None:
@@ -129,6 +139,17 @@ OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
         value_fn=lambda s: s.database_size,
     ),
     OverallSensorDescription(
+        key="last_aggregation",
+        translation_key="last_aggregation",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda s: s.last_aggregation,
+    ),
+)
+
+
+HEALTH_SENSORS: tuple[HealthSensorDescription, ...] = (
+    HealthSensorDescription(
         key="queue_depth",
         translation_key="queue_depth",
         state_class=SensorStateClass.MEASUREMENT,
@@ -136,7 +157,7 @@ OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda s: s.queue_depth,
     ),
-    OverallSensorDescription(
+    HealthSensorDescription(
         key="dropped_records",
         translation_key="dropped_records",
         # Counted since the engine started: restarts reset it to 0.
@@ -144,12 +165,13 @@ OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: s.dropped_records,
     ),
-    OverallSensorDescription(
-        key="last_aggregation",
-        translation_key="last_aggregation",
-        device_class=SensorDeviceClass.TIMESTAMP,
+    HealthSensorDescription(
+        key="database_state",
+        translation_key="database_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in DatabaseState],
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda s: s.last_aggregation,
+        value_fn=lambda s: None if s.state is None else s.state.value,
     ),
 )
 
@@ -177,6 +199,9 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
         OverallSensor(coordinator, description, entry.entry_id) for description in OVERALL_SENSORS
+    )
+    async_add_entities(
+        HealthSensor(coordinator, description, entry.entry_id) for description in HEALTH_SENSORS
     )
     known: set[str] = set()
 
@@ -242,6 +267,61 @@ class OverallSensor(ReliabilityEntity, SensorEntity):
     def native_value(self) -> StateValue:
         """Return the value from the snapshot."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class HealthSensor(ReliabilityEntity, SensorEntity):
+    """A sensor of the engine's health: live even while the database fails.
+
+    It reads the writer's in-memory counters, never the database, so it
+    stays available when a refresh of the snapshot fails, and it is written
+    whenever the engine reports an incident, not only after a refresh.
+    """
+
+    entity_description: HealthSensorDescription
+    _unrecorded_attributes = frozenset({"last_error", "last_error_at"})
+
+    def __init__(
+        self,
+        coordinator: ReliabilityCoordinator,
+        description: HealthSensorDescription,
+        entry_id: str,
+    ) -> None:
+        super().__init__(coordinator, description, overall_device_info(entry_id), entry_id)
+        self._entry_id = entry_id
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the engine's incidents as well as the coordinator."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, health_signal(self._entry_id), self.async_write_ha_state
+            )
+        )
+
+    @property
+    def available(self) -> bool:
+        """The counters can always be read."""
+        return True
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the engine's counters."""
+        return self.entity_description.value_fn(
+            self.coordinator.config_entry.runtime_data.store.stats
+        )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | None] | None:
+        """The database state carries the last error the engine saw."""
+        if self.entity_description.key != "database_state":
+            return None
+        stats = self.coordinator.config_entry.runtime_data.store.stats
+        return {
+            "last_error": stats.last_error,
+            "last_error_at": None
+            if stats.last_error_at is None
+            else dt_util.utc_from_timestamp(stats.last_error_at).isoformat(),
+        }
 
 
 class IntegrationSensor(ReliabilityEntity, SensorEntity):

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from custom_components.integration_reliability.store.core import (
+    Incident,
     ReliabilityStore,
     StoreProblem,
 )
@@ -100,6 +101,7 @@ class RecordingListener:
         self.problems: list[tuple[StoreProblem, dict[str, str]]] = []
         self.cleared: list[StoreProblem] = []
         self.committed: list[int] = []
+        self.incidents: list[Incident] = []
         self.threads: set[str] = set()
         self._lock = threading.Lock()
         self._waiters: list[
@@ -128,6 +130,10 @@ class RecordingListener:
 
     def on_committed(self, records: int) -> None:
         self.committed.append(records)
+        self._changed()
+
+    def on_incident(self, incident: Incident) -> None:
+        self.incidents.append(incident)
         self._changed()
 
     async def wait_for(self, condition: Callable[[], bool]) -> None:

@@ -15,14 +15,19 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from custom_components.integration_reliability.store.core import ReliabilityStore, StoreProblem
+from custom_components.integration_reliability.store.core import (
+    DatabaseState,
+    ReliabilityStore,
+    StoreProblem,
+)
+from custom_components.integration_reliability.store.util import DatabaseTimeouts
 
 from .conftest import RecordingListener
 from .helpers import count_events, event, expected_rows, view_rows
 
 type MakeStore = Callable[..., ReliabilityStore]
 CORRUPT_NAME = re.compile(r"\.corrupt\.\d{8}T\d{6}Z$")
-FAST_RETRIES: dict[str, Any] = {"max_retries": 3, "retry_wait": 0.001, "busy_timeout": 0.02}
+FAST_RETRIES: dict[str, Any] = {"retry_wait": 0.001, "timeouts": DatabaseTimeouts(busy=0.02)}
 
 
 def _path(url: str) -> str:
@@ -95,33 +100,42 @@ async def test_damaged_pages_of_a_real_database_are_recovered(
     assert await store.async_run(view_rows) == expected_rows(new)
 
 
-async def test_locked_database_retries_then_reports_and_recovers(
+async def test_locked_database_keeps_records_queued_until_it_is_free(
     make_store: MakeStore, sqlite_db_url: str, listener: RecordingListener
 ) -> None:
-    store = make_store(sqlite_db_url, listener=listener, **FAST_RETRIES)
+    store = make_store(
+        sqlite_db_url, listener=listener, commit_interval=0.01, max_retry_wait=0.05, **FAST_RETRIES
+    )
     store.start()
     await store.async_wait_ready()
     blocker = sqlite3.connect(_path(sqlite_db_url), isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
+    records = [event(i) for i in range(10)]
     try:
-        for i in range(10):
-            store.record(event(i))
-        await store.async_flush()
+        for rec in records:
+            store.record(rec)
+        # Far more attempts than the old fixed retry budget allowed.
+        await listener.wait_for(lambda: len(listener.incidents) >= 8)
+        stats = store.stats
+        assert stats.state is DatabaseState.RETRYING
+        assert stats.queue_depth == 10
+        assert stats.dropped_records == 0
+        assert stats.last_error is not None
+        assert "locked" in stats.last_error
+        assert listener.incidents[-1].ended_at is None
+        assert listener.incidents[-1].queued == 10
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-
-    assert [p for p, _ in listener.problems] == [StoreProblem.WRITE_FAILED]
-    assert listener.problems[0][1]["dropped"] == "10"
-    assert store.stats.dropped_records == 10
-    assert store.stats.running
-
-    later = [event(i) for i in range(10, 15)]
-    for rec in later:
-        store.record(rec)
+    await listener.wait_for(lambda: listener.incidents[-1].ended_at is not None)
     await store.async_flush()
-    assert listener.cleared == [StoreProblem.WRITE_FAILED]
-    assert await store.async_run(view_rows) == expected_rows(later)
+
+    stats = store.stats
+    assert stats.state is DatabaseState.OK
+    assert (stats.committed_records, stats.dropped_records, stats.queue_depth) == (10, 0, 0)
+    assert stats.received_records == stats.committed_records + stats.dropped_records
+    assert listener.incidents[-1].dropped == 0
+    assert await store.async_run(view_rows) == expected_rows(records)
 
 
 async def test_lock_released_during_retries_loses_and_duplicates_nothing(

@@ -47,9 +47,20 @@ def _seed_0001(conn: Connection) -> None:
     )
 
 
+def _seed_0002(conn: Connection) -> None:
+    _seed_0001(conn)
+    conn.execute(
+        text(
+            "INSERT INTO ir_batches (batch_key, records, committed_at)"
+            " VALUES ('0123456789abcdef0123456789abcdef', 1, :ts)"
+        ),
+        {"ts": T0},
+    )
+
+
 # Rows written by the schema of each revision. A new revision must add its
 # seeder here, so the upgrade-with-data test covers it automatically.
-SEEDERS: dict[str, Callable[[Connection], None]] = {"0001": _seed_0001}
+SEEDERS: dict[str, Callable[[Connection], None]] = {"0001": _seed_0001, "0002": _seed_0002}
 
 
 @pytest.fixture

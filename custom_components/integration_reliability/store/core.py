@@ -1,11 +1,17 @@
 """The storage engine: one writer thread, batched commits, migrations at start-up.
 
 Modelled on Home Assistant's recorder. The event loop only appends immutable
-records and tasks to a bounded queue and never waits for a write; the writer
-thread owns the connection, turns records into Core executemany inserts,
-commits every `commit_interval` seconds or `batch_size` records, retries
-failed commits with back-off, recovers from a corrupt SQLite file and runs
-the Alembic migrations before anything else. No Home Assistant imports.
+records and tasks to a bounded queue (by count and by bytes) and never waits
+for a write; the writer thread owns the connection, turns records into Core
+executemany inserts and commits every `commit_interval` seconds or
+`batch_size` records. A batch that cannot be written stays queued and is
+retried with capped back-off for as long as it takes; only overflow drops
+(new records are refused while the queue is full). Every batch carries a key
+written to the ledger in its own transaction, so a retry after a lost commit
+acknowledgement writes nothing twice. At stop, what cannot be written within
+the shutdown budget is spilled to the journal and replayed, before anything
+new, at the next start. A watchdog aborts calls to a server that stopped
+answering. No Home Assistant imports.
 """
 
 from __future__ import annotations
@@ -13,15 +19,18 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 from typing import Any, Final, Protocol, cast
+import uuid
 
 from alembic import command
 from alembic.config import Config
@@ -31,6 +40,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Table, create_engine, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import (
+    DBAPIError,
     IntegrityError,
     InternalError,
     OperationalError,
@@ -38,9 +48,12 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from .health import DatabaseState, HealthCounts, Incident, IncidentTracker, StoreStats
+from .journal import DEFAULT_MAX_BYTES as JOURNAL_MAX_BYTES, Journal, JournalBatch
 from .records import EventRecord, TrackedEntityRecord
 from .schema import (
     Base,
+    CommittedBatch,
     Domain,
     EntityRow,
     Event,
@@ -51,6 +64,8 @@ from .schema import (
 )
 from .tasks import StoreTask
 from .util import (
+    DEFAULT_TIMEOUTS,
+    DatabaseTimeouts,
     analyze,
     backend_name,
     check_sqlite_file,
@@ -62,6 +77,9 @@ from .util import (
     redact_url,
     sqlite_path,
 )
+from .watchdog import Watchdog
+
+__all__ = ["DatabaseState", "Incident", "ReliabilityStore", "StoreStats"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,9 +90,15 @@ _MIGRATION_LOCK = threading.Lock()
 ANALYZE_MIN_ROWS: Final = 10_000
 ANALYZE_EVERY_COMMITS: Final = 10_000
 MAX_RETRY_WAIT_S: Final = 30.0
+# Writes failing for this long turn the state from "retrying" into "failing".
+FAILING_AFTER_S: Final = 60.0
+# At stop, the writer keeps trying this long before it spills to the journal.
+SHUTDOWN_BUDGET_S: Final = 10.0
+DEFAULT_QUEUE_BYTES: Final = 64 * 1024 * 1024
 BACKUP_LOCK_TIMEOUT_S: Final = 30.0
 BACKUP_QUEUE_CHECK_S: Final = 1.0
-STOP_JOIN_TIMEOUT_S: Final = 30.0
+# Longer than the shutdown budget plus one watchdog period.
+STOP_JOIN_TIMEOUT_S: Final = 40.0
 # Transient: locked, disk full, connection lost. Anything else is a bad batch.
 _RETRYABLE_ERRORS = (OperationalError, InternalError)
 _ANALYZED_TABLES: Final = [Event.__tablename__, IntegrationMetrics.__tablename__]
@@ -89,6 +113,23 @@ _EVENT_COLUMNS: Final = (
     "details",
     "created_at",
 )
+# Memory a queued record takes beyond its own strings (the record, its float,
+# the deque slot); a parsed `details` mapping takes about 8x its JSON.
+_EVENT_OVERHEAD: Final = sys.getsizeof(0.0) + 160
+_ENTITY_OVERHEAD: Final = 400
+_DETAILS_FACTOR: Final = 8
+_DUMPS: Final = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def record_bytes(rec: EventRecord | TrackedEntityRecord) -> int:
+    """Estimated memory of one queued record: the queue's byte bound counts these."""
+    if isinstance(rec, EventRecord):
+        size = _EVENT_OVERHEAD + len(rec.integration_id) + len(rec.entity_id or "")
+        if rec.details:
+            size += _DETAILS_FACTOR * len(_DUMPS(rec.details))
+        return size
+    texts = (rec.entity_id, rec.integration_id, rec.platform, rec.device_name, rec.area)
+    return _ENTITY_OVERHEAD + sum(len(text) for text in texts if text)
 
 
 def _insert_events_sql(paramstyle: str) -> str:
@@ -109,6 +150,7 @@ _DOMAINS: Final = cast(Table, Domain.__table__)
 _EVENT_TYPES: Final = cast(Table, EventTypeRow.__table__)
 _ENTITIES: Final = cast(Table, EntityRow.__table__)
 _TRACKED: Final = cast(Table, TrackedEntity.__table__)
+_BATCHES: Final = cast(Table, CommittedBatch.__table__)
 
 
 class StoreProblem(StrEnum):
@@ -116,15 +158,16 @@ class StoreProblem(StrEnum):
 
     CORRUPT_RECOVERED = "corrupt_recovered"
     SCHEMA_TOO_NEW = "schema_too_new"
-    WRITE_FAILED = "write_failed"
     CONNECT_FAILED = "connect_failed"
     MIGRATION_FAILED = "migration_failed"
+    JOURNAL_DAMAGED = "journal_damaged"
 
 
 class StoreListener(Protocol):
     """Receives the engine's notifications.
 
-    Called from the writer thread: implementations hop to the event loop
+    Called from the writer thread (and `on_incident` from the event loop
+    when the queue overflows): implementations hop to the event loop
     themselves (e.g. `loop.call_soon_threadsafe`) and must not block.
     """
 
@@ -137,18 +180,8 @@ class StoreListener(Protocol):
     def on_committed(self, records: int) -> None:
         """A batch of `records` events was committed."""
 
-
-@dataclass(frozen=True)
-class StoreStats:
-    """A snapshot of the engine's counters for sensors and diagnostics."""
-
-    queue_depth: int
-    dropped_records: int
-    committed_records: int
-    schema_version: int | None
-    backend: str
-    last_commit: float | None
-    running: bool
+    def on_incident(self, incident: Incident) -> None:
+        """An incident started, changed or ended (`stats` has the new state)."""
 
 
 class StoreStartError(Exception):
@@ -181,8 +214,32 @@ class _BackupLock:
     unlock: threading.Event = field(default_factory=threading.Event)
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Records written in one transaction under one ledger key.
+
+    `records` counts what the batch settles: entity updates superseded by a
+    later one for the same entity are written (as that later one) with it.
+    """
+
+    key: str
+    events: list[EventRecord]
+    entities: dict[str, TrackedEntityRecord]
+    records: int
+    size: int
+    # Replayed from the journal: already on disk there, never spilled again.
+    from_journal: bool = False
+
+    def as_journal(self) -> JournalBatch:
+        return JournalBatch(self.key, self.events, list(self.entities.values()))
+
+
 class _Stop:
     """Sentinel: write everything before it, then end the thread."""
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
 
 
 def _resolve(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], value: Any) -> None:
@@ -204,7 +261,8 @@ def _reject(
         if not future.done():
             future.set_exception(error)
 
-    loop.call_soon_threadsafe(_set)
+    with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+        loop.call_soon_threadsafe(_set)
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -216,13 +274,20 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def _describe(err: BaseException) -> str:
+    """A short, single-line error for sensors, diagnostics and repair issues."""
+    cause = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    return text[:250]
+
+
 class ReliabilityStore:
     """Recorder-style storage engine for reliability events.
 
-    Thread model: `record`, `track_entity`, `queue_task` and `request_stop`
-    may be called from the event loop (they never block); the `async_*`
-    methods must be awaited on a running loop; everything touching the
-    database happens in the writer thread.
+    Thread model: `record`, `track_entity`, `queue_task`, `request_stop` and
+    `stats` may be used from the event loop (they never block); the
+    `async_*` methods must be awaited on a running loop; everything touching
+    the database happens in the writer thread.
     """
 
     def __init__(
@@ -232,50 +297,79 @@ class ReliabilityStore:
         commit_interval: float = 5.0,
         batch_size: int = 1000,
         queue_size: int = 100_000,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
         listener: StoreListener | None = None,
-        max_retries: int = 5,
         retry_wait: float = 1.0,
-        busy_timeout: float = 5.0,
+        max_retry_wait: float = MAX_RETRY_WAIT_S,
+        failing_after: float = FAILING_AFTER_S,
+        shutdown_budget: float = SHUTDOWN_BUDGET_S,
+        timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS,
+        journal_path: str | None = None,
+        journal_max_bytes: int = JOURNAL_MAX_BYTES,
     ) -> None:
         self._url = normalize_db_url(url)
         self._backend = backend_name(self._url)
         self._commit_interval = commit_interval
         self._batch_size = batch_size
         self._queue_size = queue_size
+        self._queue_bytes = queue_bytes
         self._listener = listener
-        self._max_retries = max_retries
         self._retry_wait = retry_wait
-        self._busy_timeout = busy_timeout
+        self._max_retry_wait = max_retry_wait
+        self._failing_after = failing_after
+        self._shutdown_budget = shutdown_budget
+        self._timeouts = timeouts
+        self._journal = Journal(journal_path, journal_max_bytes) if journal_path else None
+        self._watchdog = Watchdog(timeouts.watchdog) if self._backend != "sqlite" else None
 
         # deque append/popleft/len are atomic under the GIL: the loop never
-        # takes a lock on the hot path.
+        # takes a lock on the hot path. `_sizes` holds the byte estimate of
+        # each queued record, in the same order (the loop appends the size
+        # first, so the writer always finds it).
         self._queue: deque[Any] = deque()
+        self._sizes: deque[int] = deque()
         self._wakeup = threading.Event()
-        self._stop_event = threading.Event()
+        self._retry_wakeup = threading.Event()
         self._stopping = False
+        self._stop_deadline = float("inf")
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._ready_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._ready_lock = threading.Lock()
         self._start_error: StoreStartError | None = None
         self._backup_lock: _BackupLock | None = None
+        self._incidents = IncidentTracker()
 
-        # Counters; each is written by one thread only.
+        # Counters; each is written by one thread only (loop: accepted and
+        # overflow; writer: the rest), so reading them never waits.
+        self._accepted = 0
+        self._accepted_bytes = 0
         self._overflow_dropped = 0
         self._overflow_logged = False
+        self._overflow_seen = 0
+        self._settled = 0
+        self._settled_bytes = 0
         self._write_dropped = 0
         self._committed = 0
+        self._spilled = 0
+        self._replayed = 0
         self._last_commit: float | None = None
         self._schema_version: int | None = None
         self._running = False
+        self._state: DatabaseState | None = None
+        self._last_error: str | None = None
+        self._last_error_at: float | None = None
+        self._failing_since: float | None = None
 
         # Writer-thread state.
         self._engine: Engine | None = None
         self._session: Session | None = None
         self._batch: list[EventRecord] = []
         self._entities: dict[str, TrackedEntityRecord] = {}
+        self._batch_records = 0
+        self._batch_size_bytes = 0
+        self._inflight: _Batch | None = None
         self._deadline = 0.0
-        self._problems: set[StoreProblem] = set()
         self._integration_ids: dict[str, int] = {}
         self._domain_ids: dict[str, int] = {}
         self._event_type_ids: dict[str, int] = {}
@@ -292,17 +386,35 @@ class ReliabilityStore:
         return redact_url(self._url)
 
     @property
+    def journal_path(self) -> str | None:
+        """Where records that cannot be written at stop are spilled."""
+        return self._journal.path if self._journal is not None else None
+
+    @property
     def stats(self) -> StoreStats:
-        """A snapshot of the queue and commit counters."""
+        """A snapshot of the engine's counters; never waits for the writer."""
+        settled = self._settled
         return StoreStats(
-            queue_depth=len(self._queue) + len(self._batch) + len(self._entities),
-            dropped_records=self._overflow_dropped + self._write_dropped,
+            queue_depth=max(0, self._accepted - settled),
+            queue_bytes=max(0, self._accepted_bytes - self._settled_bytes),
+            received_records=self._accepted + self._overflow_dropped,
             committed_records=self._committed,
+            dropped_records=self._overflow_dropped + self._write_dropped,
+            spilled_records=self._spilled,
+            replayed_records=self._replayed,
             schema_version=self._schema_version,
             backend=self._backend,
             last_commit=self._last_commit,
             running=self._running,
+            state=self._state,
+            last_error=self._last_error,
+            last_error_at=self._last_error_at,
+            incident=self._incidents.current,
         )
+
+    def _counts(self) -> HealthCounts:
+        stats = self.stats
+        return HealthCounts(stats.queue_depth, stats.dropped_records, stats.spilled_records)
 
     def start(self) -> None:
         """Start the writer thread; it connects, checks and migrates the database."""
@@ -313,8 +425,12 @@ class ReliabilityStore:
         )
         self._thread.start()
 
-    async def async_wait_ready(self) -> None:
-        """Wait until the database is usable; raise StoreStartError if it is not."""
+    async def async_wait_ready(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Wait until the database is usable; raise StoreStartError if it is not.
+
+        With a timeout, raise TimeoutError when the database is still being
+        opened (connecting, migrating) after that many seconds.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._ready_lock:
@@ -322,22 +438,33 @@ class ReliabilityStore:
                 future.set_result(None)
             else:
                 self._ready_waiters.append((loop, future))
-        await future
+        async with asyncio.timeout(timeout):
+            await future
         if self._start_error is not None:
             raise self._start_error
 
-    def _accept(self, item: object) -> bool:
-        """Queue a record unless the queue is full or the engine stopping."""
-        if self._stopping or len(self._queue) >= self._queue_size:
+    def _accept(self, item: EventRecord | TrackedEntityRecord, size: int) -> bool:
+        """Queue a record unless the queue is full (by count or bytes) or stopping."""
+        if (
+            self._stopping
+            or self._accepted - self._settled >= self._queue_size
+            or self._accepted_bytes - self._settled_bytes + size > self._queue_bytes
+        ):
             self._overflow_dropped += 1
             if not self._overflow_logged:
                 self._overflow_logged = True
                 _LOGGER.warning(
-                    "Reliability store queue is full (%d) or stopping: dropping records;"
-                    " the database cannot keep up",
+                    "Reliability store queue is full (%d records / %d bytes) or stopping:"
+                    " dropping new records; the database cannot keep up",
                     self._queue_size,
+                    self._queue_bytes,
                 )
+                if not self._stopping:
+                    self._report(self._incidents.report(self._counts(), time.time(), overflow=True))
             return False
+        self._accepted += 1
+        self._accepted_bytes += size
+        self._sizes.append(size)
         self._queue.append(item)
         if not self._wakeup.is_set():
             self._wakeup.set()
@@ -345,54 +472,68 @@ class ReliabilityStore:
 
     def record(self, rec: EventRecord) -> bool:
         """Queue one event without blocking; False (and counted) if it was dropped."""
-        return self._accept(rec)
+        return self._accept(rec, record_bytes(rec))
 
     def track_entity(self, rec: TrackedEntityRecord) -> bool:
         """Queue an upsert of an entity's context (keyed by entity_id)."""
-        return self._accept(rec)
+        return self._accept(rec, record_bytes(rec))
 
     def queue_task(self, task: StoreTask) -> bool:
         """Queue a long job; each slice it returns is re-queued at the end."""
-        return self._accept(task)
+        if self._stopping:
+            return False
+        self._queue_control(task)
+        return True
 
     def _queue_control(self, item: object) -> None:
         """Queue an internal item; these bypass the bound so they are never lost."""
         self._queue.append(item)
         self._wakeup.set()
 
-    async def async_run[T](self, job: Callable[[Session], T]) -> T:
+    async def async_run[T](
+        self,
+        job: Callable[[Session], T],
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> T:
         """Run `job(session)` in the writer thread after everything queued before it.
 
-        The session is committed after the job. The job's exception is raised here.
+        The session is committed after the job. The job's exception is raised
+        here; with a timeout, TimeoutError once it has waited that long (the
+        job still runs later, its result is discarded).
         """
         if self._stopping or self._thread is None:
             raise StoreStoppedError("The reliability store is not running")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue_control(_Job(job, loop, future))
-        return await future
+        async with asyncio.timeout(timeout):
+            return await future
 
     async def async_flush(self) -> None:
         """Return once everything queued so far is committed."""
         await self.async_run(_noop)
 
     async def async_stop(self) -> None:
-        """Commit everything queued, stop the thread and close the connections."""
+        """Write everything queued (or spill it to the journal), then stop the thread."""
         thread = self._thread
         if thread is None:
             return
         self.request_stop()
-        # The writer commits what is queued, closes its connections and ends.
         await asyncio.get_running_loop().run_in_executor(None, thread.join, STOP_JOIN_TIMEOUT_S)
         if thread.is_alive():
-            _LOGGER.error("Reliability store writer did not stop in time")
+            _LOGGER.error("Reliability store writer did not stop in time; spilling its queue")
+            await asyncio.get_running_loop().run_in_executor(None, self._spill_for_stuck_writer)
 
     def request_stop(self) -> None:
         """Ask the writer to write what is queued and stop; never blocks."""
         if self._stopping:
             return
+        self._stop_deadline = time.monotonic() + self._shutdown_budget
         self._stopping = True
-        self._stop_event.set()
+        if self._watchdog is not None:
+            self._watchdog.limit(self._stop_deadline)
+        self._retry_wakeup.set()
         if (lock := self._backup_lock) is not None:
             lock.unlock.set()
         self._queue_control(_Stop())
@@ -426,6 +567,8 @@ class ReliabilityStore:
 
     def _run(self) -> None:
         """Writer thread body."""
+        if self._watchdog is not None:
+            self._watchdog.start()
         try:
             self._setup()
         except StoreStartError as err:
@@ -438,9 +581,11 @@ class ReliabilityStore:
             self._notify_problem(StoreProblem.CONNECT_FAILED, {"error": str(err)})
         else:
             self._running = True
+            self._state = DatabaseState.OK
         self._signal_ready()
         try:
             if self._running:
+                self._replay_journal()
                 self._loop()
         finally:
             self._running = False
@@ -456,21 +601,22 @@ class ReliabilityStore:
 
     def _shutdown(self) -> None:
         """Close the connection and fail whatever can no longer run."""
-        if self._session is not None:
-            self._session.close()
-        if self._engine is not None:
-            if self._engine.dialect.name == "sqlite":
-                self._optimize_on_close()
-            self._engine.dispose()
-        error = self._start_error or StoreStoppedError("The reliability store stopped")
-        while self._queue:
-            item = self._queue.popleft()
-            if isinstance(item, _Job):
-                _reject(item.loop, item.future, error)
-            elif isinstance(item, _BackupLock):
-                _reject(item.loop, item.locked, error)
-            elif isinstance(item, EventRecord | TrackedEntityRecord):
-                self._write_dropped += 1
+        try:
+            with self._watched():
+                if self._session is not None:
+                    self._session.close()
+                if self._engine is not None:
+                    if self._engine.dialect.name == "sqlite":
+                        self._optimize_on_close()
+                    self._engine.dispose()
+        except SQLAlchemyError as err:
+            _LOGGER.debug("Closing the database connection failed: %s", err)
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.stop()
+        # Records left here (a start that failed, a stop past its budget) go
+        # to the journal; jobs are refused.
+        self._spill_rest()
 
     def _optimize_on_close(self) -> None:
         """SQLite recommends `PRAGMA optimize` before closing a long-lived connection."""
@@ -480,6 +626,12 @@ class ReliabilityStore:
                 conn.exec_driver_sql("PRAGMA optimize")
         except SQLAlchemyError as err:
             _LOGGER.debug("PRAGMA optimize on close failed: %s", err)
+
+    def _watched(self) -> Any:
+        """Let the watchdog abort a call in this block that gets no answer."""
+        if self._watchdog is None:
+            return _NO_WATCH
+        return self._watchdog.watch()
 
     def _setup(self) -> None:
         """Connect, recover a corrupt SQLite file, migrate, load lookup ids."""
@@ -511,9 +663,11 @@ class ReliabilityStore:
     def _open(self) -> None:
         """Create the engine, migrate and prime the caches."""
         try:
-            self._engine = create_engine(self._url, **connect_args_for(self._url))
-            install_connection_setup(self._engine, self._busy_timeout)
-            with self._engine.connect() as conn:
+            self._engine = create_engine(self._url, **connect_args_for(self._url, self._timeouts))
+            install_connection_setup(self._engine, self._timeouts)
+            if self._watchdog is not None:
+                self._watchdog.attach(self._engine)
+            with self._watched(), self._engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
         except SQLAlchemyError as err:
             if is_corruption_error(err):
@@ -523,7 +677,8 @@ class ReliabilityStore:
             ) from err
         self._migrate()
         self._session = Session(self._engine, expire_on_commit=False)
-        self._load_lookups()
+        with self._watched():
+            self._load_lookups()
         self._analyze()
 
     def _migrate(self) -> None:
@@ -583,10 +738,50 @@ class ReliabilityStore:
         )
         session.commit()
 
+    def _replay_journal(self) -> None:
+        """Write what the last run spilled, before anything new, then remove it."""
+        journal = self._journal
+        if journal is None or not journal.exists():
+            return
+        contents = journal.read()
+        records = sum(batch.records for batch in contents.batches)
+        _LOGGER.warning(
+            "Replaying %d records the last run could not write from %s", records, journal.path
+        )
+        for spilled in contents.batches:
+            entities = {entity.entity_id: entity for entity in spilled.entities}
+            batch = _Batch(
+                spilled.key,
+                spilled.events,
+                entities,
+                len(spilled.events) + len(entities),
+                0,
+                from_journal=True,
+            )
+            if not self._write_batch(batch):
+                # Stopped while the database is failing: the journal keeps them.
+                return
+        if contents.damage is not None:
+            moved = journal.move_aside()
+            _LOGGER.error("The journal %s was damaged: %s", journal.path, contents.damage)
+            self._notify_problem(
+                StoreProblem.JOURNAL_DAMAGED,
+                {
+                    "path": journal.path,
+                    "moved_to": moved,
+                    "damage": contents.damage,
+                    "replayed": str(records),
+                },
+            )
+        else:
+            journal.discard()
+
     def _loop(self) -> None:
         """Take items off the queue until a stop sentinel arrives."""
-        queue = self._queue
+        queue, sizes = self._queue, self._sizes
         while True:
+            if self._stopping and time.monotonic() >= self._stop_deadline:
+                return  # past the shutdown budget: the rest is spilled
             if not queue:
                 if self._batch or self._entities:
                     remaining = self._deadline - time.monotonic()
@@ -601,18 +796,24 @@ class ReliabilityStore:
                 continue
             item = queue.popleft()
             if type(item) is EventRecord:
-                if not self._batch and not self._entities:
+                if not self._batch_records:
                     self._deadline = time.monotonic() + self._commit_interval
                 self._batch.append(item)
+                self._batch_records += 1
+                self._batch_size_bytes += sizes.popleft()
                 if len(self._batch) >= self._batch_size or self._deadline <= time.monotonic():
                     self._write_pending()
                 continue
             if isinstance(item, TrackedEntityRecord):
-                if not self._batch and not self._entities:
+                if not self._batch_records:
                     self._deadline = time.monotonic() + self._commit_interval
                 self._entities[item.entity_id] = item
+                self._batch_records += 1
+                self._batch_size_bytes += sizes.popleft()
                 continue
-            self._write_pending()
+            if not self._write_pending():
+                queue.appendleft(item)  # refused or spilled at shutdown
+                return
             if isinstance(item, _Stop):
                 return
             try:
@@ -645,10 +846,11 @@ class ReliabilityStore:
         session = self._session
         assert session is not None
         try:
-            result = func(session)
-            session.commit()
+            with self._watched():
+                result = func(session)
+                session.commit()
         except BaseException as err:
-            session.rollback()
+            self._rollback()
             if isinstance(err, SQLAlchemyError) and is_corruption_error(err):
                 self._recover_at_runtime(err)
             raise
@@ -656,17 +858,37 @@ class ReliabilityStore:
 
     # -------------------------------------------------------------- the writes
 
-    def _write_pending(self) -> None:
-        """Commit the pending batch, retrying the same rows in a fresh transaction."""
-        if not self._batch and not self._entities:
-            return
-        records, entities = self._batch, self._entities
+    def _write_pending(self) -> bool:
+        """Write the open batch; False if the writer must stop with it unwritten."""
+        if not self._batch_records:
+            return True
+        batch = _Batch(
+            _new_key(), self._batch, self._entities, self._batch_records, self._batch_size_bytes
+        )
         self._batch, self._entities = [], {}
+        self._batch_records = self._batch_size_bytes = 0
+        return self._write_batch(batch)
+
+    def _write_batch(self, batch: _Batch) -> bool:
+        """Commit one batch, retrying in fresh transactions for as long as it takes.
+
+        True once it is committed (or dropped for a permanent error); False
+        when a stop's budget ran out first (it stays in `_inflight`).
+        """
+        self._inflight = batch
         attempt = 0
         reloaded = recovered = False
         while True:
             try:
-                self._write_once(records, entities)
+                with self._watched():
+                    # After a failed attempt the commit may have reached the
+                    # server with only its acknowledgement lost: the ledger says.
+                    if (attempt or batch.from_journal) and self._is_committed(batch.key):
+                        _LOGGER.info(
+                            "Batch %s was already committed; not writing it again", batch.key
+                        )
+                    else:
+                        self._write_once(batch)
             except Exception as err:  # the writer thread must survive any failure
                 try:
                     self._rollback()
@@ -678,54 +900,116 @@ class ReliabilityStore:
                         # A cached lookup id may point at a row a purge removed:
                         # reload the caches and try once more straight away.
                         reloaded = True
-                        self._load_lookups()
+                        with self._watched():
+                            self._load_lookups()
                         continue
-                except Exception:
+                except Exception as recover_err:
                     _LOGGER.exception("Reliability store could not recover from a write error")
-                    self._give_up(records, entities, err)
-                    return
-                if not isinstance(err, _RETRYABLE_ERRORS) or attempt >= self._max_retries:
-                    self._give_up(records, entities, err)
-                    return
+                    if not isinstance(recover_err, _RETRYABLE_ERRORS):
+                        self._give_up(batch, recover_err)
+                        return True
+                    err = recover_err
+                if not isinstance(err, _RETRYABLE_ERRORS):
+                    self._give_up(batch, err)
+                    return True
                 attempt += 1
-                wait = min(self._retry_wait * 2 ** (attempt - 1), MAX_RETRY_WAIT_S)
-                _LOGGER.warning(
-                    "Reliability store commit failed (%s); retry %d/%d in %.1f s",
-                    err,
-                    attempt,
-                    self._max_retries,
-                    wait,
-                )
-                # A stop request cuts the back-off short; the retries still happen.
-                self._stop_event.wait(wait)
+                wait = min(self._retry_wait * 2 ** min(attempt - 1, 30), self._max_retry_wait)
+                self._write_failed(err, attempt, wait)
+                if not self._back_off(wait):
+                    return False
             else:
-                self._after_commit(len(records))
-                return
+                self._inflight = None
+                self._after_commit(batch)
+                return True
 
-    def _give_up(
-        self,
-        records: list[EventRecord],
-        entities: dict[str, TrackedEntityRecord],
-        err: Exception,
-    ) -> None:
-        dropped = len(records) + len(entities)
-        self._write_dropped += dropped
-        _LOGGER.error("Reliability store dropped %d records after retries: %s", dropped, err)
-        self._problems.add(StoreProblem.WRITE_FAILED)
-        self._notify_problem(
-            StoreProblem.WRITE_FAILED, {"error": str(err), "dropped": str(dropped)}
+    def _back_off(self, wait: float) -> bool:
+        """Wait before the next attempt; False once a stop's budget is used up."""
+        if self._stopping:
+            remaining = self._stop_deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            wait = min(wait, remaining)
+        self._retry_wakeup.wait(wait)
+        self._retry_wakeup.clear()
+        return not (self._stopping and time.monotonic() >= self._stop_deadline)
+
+    def _is_committed(self, key: str) -> bool:
+        session = self._session
+        assert session is not None
+        found = session.execute(
+            select(CommittedBatch.id).where(CommittedBatch.batch_key == key)
+        ).first()
+        session.commit()
+        return found is not None
+
+    def _write_failed(self, err: Exception, attempt: int, wait: float) -> None:
+        """Note a failed attempt: state, last error, the incident."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        self._state = (
+            DatabaseState.FAILING
+            if now - self._failing_since >= self._failing_after
+            else DatabaseState.RETRYING
+        )
+        self._last_error = _describe(err)
+        self._last_error_at = time.time()
+        log = _LOGGER.warning if attempt == 1 or wait >= self._max_retry_wait else _LOGGER.debug
+        log(
+            "Reliability store commit failed (%s); %d records queued, attempt %d, retry in %.1f s",
+            self._last_error,
+            self.stats.queue_depth,
+            attempt,
+            wait,
+        )
+        self._report(
+            self._incidents.report(self._counts(), self._last_error_at, error=self._last_error)
         )
 
-    def _after_commit(self, records: int) -> None:
-        self._committed += records
+    def _settle(self, batch: _Batch) -> None:
+        self._settled_bytes += batch.size
+        if not batch.from_journal:
+            self._settled += batch.records
+
+    def _give_up(self, batch: _Batch, err: Exception) -> None:
+        """A batch the database refuses for good (not a lost connection): count it."""
+        self._inflight = None
+        self._write_dropped += batch.records
+        self._settle(batch)
+        self._last_error = _describe(err)
+        self._last_error_at = time.time()
+        _LOGGER.error(
+            "Reliability store dropped a batch of %d records the database refused: %s",
+            batch.records,
+            err,
+        )
+        self._report(
+            self._incidents.report(self._counts(), self._last_error_at, error=self._last_error)
+        )
+
+    def _after_commit(self, batch: _Batch) -> None:
+        if batch.from_journal:
+            self._replayed += batch.records
+        else:
+            self._committed += batch.records
+        self._settle(batch)
         self._last_commit = time.time()
-        if StoreProblem.WRITE_FAILED in self._problems:
-            self._problems.discard(StoreProblem.WRITE_FAILED)
-            if self._listener is not None:
-                self._safe_notify(self._listener.on_problem_cleared, StoreProblem.WRITE_FAILED)
-        if self._listener is not None and records:
-            self._safe_notify(self._listener.on_committed, records)
-        self._rows_since_analyze += records
+        self._state = DatabaseState.OK
+        self._failing_since = None
+        if self._incidents.open:
+            overflowing = self._overflow_dropped != self._overflow_seen
+            self._overflow_seen = self._overflow_dropped
+            counts = self._counts()
+            incident = (
+                self._incidents.report(counts, self._last_commit)
+                if overflowing
+                else self._incidents.end(counts, self._last_commit)
+            )
+            if incident is not None:
+                self._report(incident)
+        if self._listener is not None and batch.events:
+            self._safe_notify(self._listener.on_committed, len(batch.events))
+        self._rows_since_analyze += len(batch.events)
         self._commits_since_analyze += 1
         if (
             self._rows_since_analyze >= max(ANALYZE_MIN_ROWS, self._rows_at_analyze)
@@ -737,7 +1021,7 @@ class ReliabilityStore:
         """Refresh planner statistics (after start-up and as the tables grow)."""
         assert self._engine is not None
         try:
-            with self._engine.connect() as conn:
+            with self._watched(), self._engine.connect() as conn:
                 analyze(conn, _ANALYZED_TABLES)
                 conn.commit()
         except SQLAlchemyError as err:
@@ -747,29 +1031,126 @@ class ReliabilityStore:
         self._rows_since_analyze = 0
         self._commits_since_analyze = 0
 
-    def _write_once(
-        self, records: list[EventRecord], entities: dict[str, TrackedEntityRecord]
-    ) -> None:
-        """Insert one batch and commit, in one transaction."""
+    def _write_once(self, batch: _Batch) -> None:
+        """Insert one batch and its ledger row, and commit, in one transaction."""
         session = self._session
         assert session is not None
         # Whole seconds: SQLite stores an integral REAL in 4 bytes instead of 8.
         now = float(int(time.time()))
         added: list[tuple[dict[str, int], str]] = []
         try:
-            if records:
+            if batch.events:
                 session.connection().exec_driver_sql(
                     _insert_events_sql(session.get_bind().dialect.paramstyle),
-                    self._event_rows(session, records, now, added),
+                    self._event_rows(session, batch.events, now, added),
                 )
-            if entities:
-                self._upsert_entities(session, entities, now)
+            if batch.entities:
+                self._upsert_entities(session, batch.entities, now)
+            session.execute(
+                insert(_BATCHES).values(
+                    batch_key=batch.key, records=batch.records, committed_at=now
+                )
+            )
             session.commit()
         except BaseException:
             # Lookup rows inserted in this transaction are gone after the rollback.
             for cache, key in added:
                 cache.pop(key, None)
             raise
+
+    # --------------------------------------------------------------- the journal
+
+    def _spill_rest(self) -> None:
+        """At shutdown: spill every record not yet written, refuse every job."""
+        batches: list[_Batch] = []
+        if self._inflight is not None and not self._inflight.from_journal:
+            batches.append(self._inflight)
+        self._inflight = None
+        if self._batch_records:
+            batches.append(
+                _Batch(
+                    _new_key(),
+                    self._batch,
+                    self._entities,
+                    self._batch_records,
+                    self._batch_size_bytes,
+                )
+            )
+            self._batch, self._entities = [], {}
+            self._batch_records = self._batch_size_bytes = 0
+        batches.extend(self._drain_queue())
+        self._spill(batches)
+
+    def _drain_queue(self) -> list[_Batch]:
+        """Take every record off the queue in batches; refuse the jobs found there."""
+        error = self._start_error or StoreStoppedError("The reliability store stopped")
+        batches: list[_Batch] = []
+        current = _Batch(_new_key(), [], {}, 0, 0)
+        while True:
+            try:
+                item = self._queue.popleft()
+            except IndexError:
+                break
+            if isinstance(item, _Job):
+                _reject(item.loop, item.future, error)
+                continue
+            if isinstance(item, _BackupLock):
+                _reject(item.loop, item.locked, error)
+                continue
+            if type(item) is EventRecord:
+                current.events.append(item)
+            elif isinstance(item, TrackedEntityRecord):
+                current.entities[item.entity_id] = item
+            else:
+                continue  # tasks are scheduled again by the next run
+            current.records += 1
+            current.size += self._sizes.popleft()
+            if current.records >= self._batch_size:
+                batches.append(current)
+                current = _Batch(_new_key(), [], {}, 0, 0)
+        if current.records:
+            batches.append(current)
+        return batches
+
+    def _spill(self, batches: list[_Batch]) -> None:
+        """Append batches to the journal; what does not fit is dropped and counted."""
+        records = sum(batch.records for batch in batches)
+        if not records:
+            return
+        written = 0
+        if self._journal is not None:
+            try:
+                written = self._journal.append(batch.as_journal() for batch in batches)
+            except OSError as err:
+                self._last_error = f"journal: {_describe(err)}"
+                self._last_error_at = time.time()
+                _LOGGER.exception("Could not write the journal %s", self._journal.path)
+        self._spilled += written
+        self._write_dropped += records - written
+        self._settled += records
+        self._settled_bytes += sum(batch.size for batch in batches)
+        if written:
+            self._state = DatabaseState.SPILLED
+        log = _LOGGER.warning if written == records else _LOGGER.error
+        log(
+            "Reliability store stopped before the database took %d records:"
+            " %d spilled to the journal %s, %d dropped",
+            records,
+            written,
+            self.journal_path,
+            records - written,
+        )
+        self._report(self._incidents.report(self._counts(), time.time()))
+
+    def _spill_for_stuck_writer(self) -> None:
+        """The writer did not end in time: spill its queue from this thread.
+
+        The batch it is stuck on is spilled too; should it still commit
+        later, the ledger keeps the replay from writing it twice.
+        """
+        batches = [self._inflight] if self._inflight is not None else []
+        batches.extend(self._drain_queue())
+        self._spill([batch for batch in batches if not batch.from_journal])
 
     def _event_rows(
         self,
@@ -913,7 +1294,8 @@ class ReliabilityStore:
         if self._session is None:
             return
         try:
-            self._session.rollback()
+            with self._watched():
+                self._session.rollback()
         except SQLAlchemyError as err:
             _LOGGER.debug("Rollback failed: %s", err)
 
@@ -946,7 +1328,7 @@ class ReliabilityStore:
                 dbapi.execute("BEGIN IMMEDIATE")
                 _resolve(lock.loop, lock.locked, None)
                 while not lock.unlock.wait(BACKUP_QUEUE_CHECK_S):
-                    if len(self._queue) >= self._queue_size:
+                    if self.stats.queue_depth >= self._queue_size:
                         _LOGGER.warning(
                             "Queue full while the database is locked for a backup;"
                             " writing again, the backup cannot be trusted"
@@ -960,6 +1342,10 @@ class ReliabilityStore:
             _reject(lock.loop, lock.locked, err)
         finally:
             raw.close()
+
+    def _report(self, incident: Incident) -> None:
+        if self._listener is not None:
+            self._safe_notify(self._listener.on_incident, incident)
 
     def _notify_problem(self, problem: StoreProblem, details: dict[str, str]) -> None:
         if self._listener is not None:
@@ -976,3 +1362,6 @@ class ReliabilityStore:
 
 def _noop(_session: Session) -> None:
     """A job that only waits for everything queued before it."""
+
+
+_NO_WATCH: Final = contextlib.nullcontext()

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Bump together with a new Alembic revision in migrations/versions.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 TIMESTAMP_TYPE = Float().with_variant(
     mysql.DOUBLE(asdecimal=False),  # type: ignore[no-untyped-call]
@@ -228,6 +228,22 @@ class TrackedEntity(Base):
     updated_at: Mapped[float] = mapped_column(TIMESTAMP_TYPE)
 
     __table_args__ = (Index("ix_tracked_entities_integration", "integration_id"),)
+
+
+class CommittedBatch(Base):
+    """The batch ledger: one row per committed batch, in the batch's own transaction.
+
+    A retry after a lost commit acknowledgement, or a journal replayed a
+    second time, finds its key here and writes nothing twice. One small row
+    per batch instead of a unique key per event keeps events small.
+    """
+
+    __tablename__ = "ir_batches"
+
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
+    batch_key: Mapped[str] = mapped_column(String(32), unique=True)
+    records: Mapped[int] = mapped_column(Integer)
+    committed_at: Mapped[float] = mapped_column(TIMESTAMP_TYPE, index=True)
 
 
 # The seed's logical event table, kept queryable under its own column names.

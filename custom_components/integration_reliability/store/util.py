@@ -5,10 +5,12 @@ No Home Assistant imports: used by the writer thread and the options flow.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 import importlib.util
 import logging
 import os
+import socket
 import sqlite3
 from typing import Any, Final
 
@@ -24,7 +26,32 @@ SQLITE_SIDE_FILES: Final = ("", "-wal", "-shm")
 # Messages sqlite3 uses for a damaged file. "database is locked" must never
 # match: a file another process holds is healthy and must not be moved away.
 CORRUPTION_MESSAGES: Final = ("malformed", "not a database", "file is encrypted")
-CONNECT_TIMEOUT_S: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTimeouts:
+    """Bounded waits on every connection, so that a hung server is a lost one.
+
+    The defaults detect a dead or hung server within 30 s: `connect` bounds
+    opening a connection; `statement` is the server-side statement and lock
+    timeout and the client's read/write timeout (PostgreSQL, MariaDB) or the
+    busy timeout (SQLite); TCP keepalive notices a silent network after
+    `keepalive_idle + keepalive_interval * keepalive_count` seconds; and the
+    engine's watchdog cancels a call that got no answer for `watchdog`
+    seconds (a stopped server still acknowledges TCP, so only the client can
+    notice it). Tests shorten them.
+    """
+
+    connect: float = 10.0
+    statement: float = 20.0
+    keepalive_idle: int = 10
+    keepalive_interval: int = 5
+    keepalive_count: int = 3
+    watchdog: float = 25.0
+    busy: float = 5.0
+
+
+DEFAULT_TIMEOUTS: Final = DatabaseTimeouts()
 
 
 class DatabaseUrlError(Exception):
@@ -110,17 +137,37 @@ def validate_db_url(url: str) -> None:
         engine.dispose()
 
 
-def connect_args_for(url: str) -> dict[str, Any]:
-    """Engine keyword arguments so that a dead server fails fast instead of hanging."""
+def connect_args_for(url: str, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS) -> dict[str, Any]:
+    """Engine keyword arguments: every wait on the connection is bounded."""
     backend = backend_name(url)
+    connect = max(1, round(timeouts.connect))
     if backend == "postgresql":
-        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
+        statement_ms = int(timeouts.statement * 1000)
+        return {
+            "connect_args": {
+                "connect_timeout": connect,
+                "keepalives": 1,
+                "keepalives_idle": timeouts.keepalive_idle,
+                "keepalives_interval": timeouts.keepalive_interval,
+                "keepalives_count": timeouts.keepalive_count,
+                # Unacknowledged data (a dead peer) fails the connection too.
+                "tcp_user_timeout": int(timeouts.watchdog * 1000),
+                "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}"
+                f" -c idle_in_transaction_session_timeout={statement_ms * 3}",
+            },
+            "pool_pre_ping": True,
+        }
     if backend == "mysql":
-        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}, "pool_recycle": 3600}
+        rw = max(1, round(timeouts.statement))
+        return {
+            "connect_args": {"connect_timeout": connect, "read_timeout": rw, "write_timeout": rw},
+            "pool_recycle": 3600,
+            "pool_pre_ping": True,
+        }
     return {}
 
 
-def install_connection_setup(engine: Engine, busy_timeout: float) -> None:
+def install_connection_setup(engine: Engine, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS) -> None:
     """Apply per-connection settings each time the pool opens a connection."""
     backend = engine.dialect.name
 
@@ -129,7 +176,7 @@ def install_connection_setup(engine: Engine, busy_timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         try:
             if backend == "sqlite":
-                cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                cursor.execute(f"PRAGMA busy_timeout = {int(timeouts.busy * 1000)}")
                 cursor.execute("PRAGMA journal_mode = WAL")
                 # NORMAL is durable across application crashes in WAL mode;
                 # a power cut can lose the last commit only.
@@ -139,8 +186,34 @@ def install_connection_setup(engine: Engine, busy_timeout: float) -> None:
             elif backend == "mysql":
                 # Timestamps are epoch floats, but keep NOW() and friends in UTC.
                 cursor.execute("SET time_zone = '+00:00'")
+                cursor.execute(
+                    f"SET SESSION innodb_lock_wait_timeout = {max(1, round(timeouts.statement))}"
+                )
         finally:
             cursor.close()
+
+
+def abort_connection(dbapi_connection: Any) -> None:
+    """Make a call blocked on this DBAPI connection fail now (from another thread).
+
+    SQLite interrupts the statement; network drivers get their socket shut
+    down, so the blocked read fails as if the server had gone away.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.interrupt()
+        return
+    fileno = getattr(dbapi_connection, "fileno", None)  # psycopg2
+    if not callable(fileno):
+        sock = getattr(dbapi_connection, "_sock", None)  # PyMySQL
+        fileno = getattr(sock, "fileno", None)
+    try:
+        fd = fileno() if callable(fileno) else -1
+        if fd < 0:
+            return
+        with socket.socket(fileno=os.dup(fd)) as sock_copy:
+            sock_copy.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError) as err:  # already closed: nothing left to abort
+        _LOGGER.debug("Aborting the database connection failed: %s", err)
 
 
 def analyze(conn: Connection, tables: list[str]) -> None:
