@@ -7,11 +7,10 @@ from dataclasses import asdict
 from functools import partial
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+from sqlalchemy.orm import Session
 
 from .const import CONF_DB_URL
 from .coordinator import IntegrationReliabilityConfigEntry

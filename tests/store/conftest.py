@@ -25,6 +25,7 @@ from custom_components.integration_reliability.store.core import (
     StoreProblem,
 )
 from custom_components.integration_reliability.store.util import normalize_db_url, sqlite_url
+from tests.servers import PrivateServer, private_server
 
 POSTGRESQL_URL = os.environ.get(
     "IR_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -61,6 +62,8 @@ def _isolated_database(server_url: str, backend: str) -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
+        # A drill may have restarted the server: no pooled connection survives that.
+        engine.dispose()
         with engine.connect() as conn:
             if backend == "postgresql":
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -92,6 +95,36 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """The URL of an empty database on each backend in turn."""
     url: str = request.getfixturevalue(f"{request.param}_db_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def private_postgresql() -> Iterator[PrivateServer]:
+    """A PostgreSQL server of the test session's own, to kill and hang."""
+    with private_server("postgresql") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def private_mariadb() -> Iterator[PrivateServer]:
+    """A MariaDB server of the test session's own, to kill and hang."""
+    with private_server("mariadb") as server:
+        yield server
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def private_db(request: pytest.FixtureRequest, socket_enabled: None) -> Iterator[PrivateDatabase]:
+    """An empty database on a private server of each network backend in turn."""
+    server: PrivateServer = request.getfixturevalue(f"private_{request.param}")
+    for url in _isolated_database(server.url, request.param):
+        yield PrivateDatabase(server, url)
+
+
+class PrivateDatabase:
+    """A database on a private server: the URL, and the server to break."""
+
+    def __init__(self, server: PrivateServer, url: str) -> None:
+        self.server = server
+        self.url = url
 
 
 class RecordingListener:

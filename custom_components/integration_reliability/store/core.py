@@ -346,7 +346,6 @@ class ReliabilityStore:
         self._accepted_bytes = 0
         self._overflow_dropped = 0
         self._overflow_logged = False
-        self._overflow_seen = 0
         self._settled = 0
         self._settled_bytes = 0
         self._write_dropped = 0
@@ -393,14 +392,16 @@ class ReliabilityStore:
     @property
     def stats(self) -> StoreStats:
         """A snapshot of the engine's counters; never waits for the writer."""
-        settled = self._settled
+        queued = max(0, self._accepted - self._settled)
+        dropped = self._overflow_dropped + self._write_dropped
+        spilled = self._spilled
         return StoreStats(
-            queue_depth=max(0, self._accepted - settled),
+            queue_depth=queued,
             queue_bytes=max(0, self._accepted_bytes - self._settled_bytes),
             received_records=self._accepted + self._overflow_dropped,
             committed_records=self._committed,
-            dropped_records=self._overflow_dropped + self._write_dropped,
-            spilled_records=self._spilled,
+            dropped_records=dropped,
+            spilled_records=spilled,
             replayed_records=self._replayed,
             schema_version=self._schema_version,
             backend=self._backend,
@@ -409,12 +410,15 @@ class ReliabilityStore:
             state=self._state,
             last_error=self._last_error,
             last_error_at=self._last_error_at,
-            incident=self._incidents.current,
+            incident=self._incidents.live(HealthCounts(queued, dropped, spilled)),
         )
 
     def _counts(self) -> HealthCounts:
-        stats = self.stats
-        return HealthCounts(stats.queue_depth, stats.dropped_records, stats.spilled_records)
+        return HealthCounts(
+            max(0, self._accepted - self._settled),
+            self._overflow_dropped + self._write_dropped,
+            self._spilled,
+        )
 
     def start(self) -> None:
         """Start the writer thread; it connects, checks and migrates the database."""
@@ -450,7 +454,6 @@ class ReliabilityStore:
             or self._accepted - self._settled >= self._queue_size
             or self._accepted_bytes - self._settled_bytes + size > self._queue_bytes
         ):
-            self._overflow_dropped += 1
             if not self._overflow_logged:
                 self._overflow_logged = True
                 _LOGGER.warning(
@@ -460,7 +463,12 @@ class ReliabilityStore:
                     self._queue_bytes,
                 )
                 if not self._stopping:
-                    self._report(self._incidents.report(self._counts(), time.time(), overflow=True))
+                    # Opened before counting: this drop is the incident's first.
+                    incident = self._incidents.report(self._counts(), time.time(), overflow=True)
+                    self._overflow_dropped += 1
+                    self._report(self._incidents.live(self._counts()) or incident)
+                    return False
+            self._overflow_dropped += 1
             return False
         self._accepted += 1
         self._accepted_bytes += size
@@ -883,11 +891,11 @@ class ReliabilityStore:
                 with self._watched():
                     # After a failed attempt the commit may have reached the
                     # server with only its acknowledgement lost: the ledger says.
-                    if (attempt or batch.from_journal) and self._is_committed(batch.key):
-                        _LOGGER.info(
-                            "Batch %s was already committed; not writing it again", batch.key
-                        )
-                    else:
+                    # A journal replayed before was committed with its key too.
+                    duplicate = bool(attempt or batch.from_journal) and self._is_committed(
+                        batch.key
+                    )
+                    if not duplicate:
                         self._write_once(batch)
             except Exception as err:  # the writer thread must survive any failure
                 try:
@@ -919,7 +927,9 @@ class ReliabilityStore:
                     return False
             else:
                 self._inflight = None
-                self._after_commit(batch)
+                if duplicate:
+                    _LOGGER.info("Batch %s was already committed; not written again", batch.key)
+                self._after_commit(batch, replayed_now=batch.from_journal and not duplicate)
                 return True
 
     def _back_off(self, wait: float) -> bool:
@@ -987,23 +997,28 @@ class ReliabilityStore:
             self._incidents.report(self._counts(), self._last_error_at, error=self._last_error)
         )
 
-    def _after_commit(self, batch: _Batch) -> None:
-        if batch.from_journal:
+    def _after_commit(self, batch: _Batch, *, replayed_now: bool = False) -> None:
+        if replayed_now:
             self._replayed += batch.records
-        else:
+        elif not batch.from_journal:
             self._committed += batch.records
         self._settle(batch)
         self._last_commit = time.time()
         self._state = DatabaseState.OK
         self._failing_since = None
         if self._incidents.open:
-            overflowing = self._overflow_dropped != self._overflow_seen
-            self._overflow_seen = self._overflow_dropped
             counts = self._counts()
+            # Over once writes succeed and the writer has caught up with the queue.
+            caught_up = (
+                counts.queued <= self._queue_size // 2
+                and self._accepted_bytes - self._settled_bytes <= self._queue_bytes // 2
+            )
+            if caught_up:
+                self._overflow_logged = False
             incident = (
-                self._incidents.report(counts, self._last_commit)
-                if overflowing
-                else self._incidents.end(counts, self._last_commit)
+                self._incidents.end(counts, self._last_commit)
+                if caught_up
+                else self._incidents.report(counts, self._last_commit)
             )
             if incident is not None:
                 self._report(incident)

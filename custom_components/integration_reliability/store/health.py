@@ -65,6 +65,13 @@ class IncidentTracker:
         """The open incident, or the last one that ended."""
         return self._current
 
+    def live(self, counts: HealthCounts) -> Incident | None:
+        """The current incident with its figures as of now, if it is still open."""
+        current = self._current
+        if current is None or current.ended_at is not None:
+            return current
+        return self._with_counts(current, counts)
+
     @property
     def open(self) -> bool:
         """Whether an incident is going on."""
