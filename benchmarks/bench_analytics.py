@@ -353,6 +353,12 @@ def hour_of_events(rng: random.Random, hour0: float) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda r: r[3])
 
 
+def file_bytes(path: Path) -> int:
+    """The database file and its WAL, as the disk sees them."""
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
 def prepare(events: int, days: int, regenerate: bool) -> tuple[Path, int, int, float]:
     """The cached, loaded database for this size (generated on first use)."""
     start = datetime.fromtimestamp(YEAR_END - days * 86400, TZ).replace(hour=0).timestamp()
@@ -528,17 +534,23 @@ def main() -> None:
     )
 
     size_before = storage_stats(session, now=now)
+    file_before = file_bytes(work)
+    auto_vacuum = session.execute(text("PRAGMA auto_vacuum")).scalar_one()
     t0 = time.perf_counter()
     purged = purge(session, TZ, now=now)
     purge_s = time.perf_counter() - t0
     size_after = storage_stats(session, now=now)
+    file_after = file_bytes(work)
     print(
         f"purge to 90 days: {purge_s:.2f} s in {purged.batches} batches, removed {purged.removed}; "
-        f"database {size_before['database_bytes'] / 1e6:.1f} MB -> "
-        f"{size_after['database_bytes'] / 1e6:.1f} MB "
-        f"(file keeps its pages until VACUUM); tiers after: "
+        f"file {file_before / 1e6:.1f} MB -> {file_after / 1e6:.1f} MB "
+        f"(auto_vacuum was {('none', 'full', 'incremental')[auto_vacuum]}; "
+        f"{'one VACUUM switched it to incremental' if purged.repacked else 'incremental steps'}, "
+        f"{purged.reclaimed_bytes / 1e6:.1f} MB given back; "
+        f"reusable inside {size_after['reusable_bytes'] / 1e6:.1f} MB); tiers after: "
         f"{ {k: round(v / 1e6, 1) if v else v for k, v in size_after['tiers'].items()} } MB"
     )
+    assert size_before["database_bytes"] >= size_after["database_bytes"]
     session.close()
     engine.dispose()
     shutil.rmtree(work.parent, ignore_errors=True)
@@ -567,6 +579,9 @@ def main() -> None:
                 "correlated_pairs_30d": len(corr["pairs"]),
                 "purge_s": round(purge_s, 3),
                 "purged_events": purged.removed.get("ir_events", 0),
+                "file_bytes_before_purge": file_before,
+                "file_bytes_after_purge": file_after,
+                "purge_repacked": purged.repacked,
             }
         )
     )

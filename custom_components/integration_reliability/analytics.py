@@ -215,8 +215,11 @@ class Analytics:
         self._on_aggregated()
         return computed
 
-    async def async_purge(self, keep_days: int | None) -> dict[str, int]:
-        """Apply the retention tiers, or keep only `keep_days` of raw events."""
+    async def async_purge(self, keep_days: int | None, *, repack: bool = False) -> PurgeResult:
+        """Apply the retention tiers, or keep only `keep_days` of raw events.
+
+        With `repack`, the SQLite file is rebuilt at the end (VACUUM).
+        """
         retention = Retention(
             raw_days=self._settings.retention_raw_days,
             hourly_days=self._settings.retention_hourly_days,
@@ -224,11 +227,11 @@ class Analytics:
         )
         result: PurgeResult = await self._async_run_task(
             lambda done: PurgeTask(
-                self._tz, retention, keep_days=keep_days, now=_ha_now, on_done=done
+                self._tz, retention, keep_days=keep_days, now=_ha_now, on_done=done, repack=repack
             )
         )
         self._on_aggregated()
-        return result.removed
+        return result
 
     async def async_compute_insights(self, period: str) -> None:
         """Compute and store the insights of the last closed `period` now."""

@@ -70,6 +70,7 @@ class ReliabilitySnapshot:
     problem_integrations: int = 0
     events_recorded: int = 0
     database_size: int | None = None
+    database_reusable: int | None = None
     queue_depth: int = 0
     dropped_records: int = 0
     last_aggregation: datetime | None = None
@@ -132,7 +133,7 @@ class ReliabilityCoordinator(DataUpdateCoordinator[ReliabilitySnapshot]):
                     day_start=day_start.timestamp(),
                 )
             )
-            size = await self._store.async_run(storage.database_size)
+            size, reusable = await self._store.async_run(storage.database_space)
         except Exception as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -162,6 +163,7 @@ class ReliabilityCoordinator(DataUpdateCoordinator[ReliabilitySnapshot]):
             problem_integrations=len(self._monitor.problem_integrations()),
             events_recorded=summaries.events_recorded,
             database_size=size,
+            database_reusable=reusable,
             queue_depth=stats.queue_depth,
             dropped_records=stats.dropped_records,
             last_aggregation=_as_datetime(summaries.last_aggregation),

@@ -53,6 +53,7 @@ class OverallSensorDescription(SensorEntityDescription):
     """A sensor of the whole install or of the engine."""
 
     value_fn: Callable[[ReliabilitySnapshot], StateValue]
+    attributes_fn: Callable[[ReliabilitySnapshot], dict[str, StateValue]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +138,8 @@ OVERALL_SENSORS: tuple[OverallSensorDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda s: s.database_size,
+        # Space inside the file that new rows reuse (SQLite, MariaDB).
+        attributes_fn=lambda s: {"reusable_bytes": s.database_reusable},
     ),
     OverallSensorDescription(
         key="last_aggregation",
@@ -267,6 +270,13 @@ class OverallSensor(ReliabilityEntity, SensorEntity):
     def native_value(self) -> StateValue:
         """Return the value from the snapshot."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, StateValue] | None:
+        """Attributes some sensors carry (the database's reusable space)."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.coordinator.data)
 
 
 class HealthSensor(ReliabilityEntity, SensorEntity):

@@ -47,6 +47,7 @@ ATTR_CURSOR: Final = "cursor"
 ATTR_INSIGHT_TYPE: Final = "insight_type"
 ATTR_REFRESH: Final = "refresh"
 ATTR_KEEP_DAYS: Final = "keep_days"
+ATTR_REPACK: Final = "repack"
 ATTR_INTEGRATION: Final = "integration"
 ATTR_EVENT_TYPE: Final = "event_type"
 ATTR_ENTITY_ID: Final = "entity_id"
@@ -93,7 +94,9 @@ GET_INSIGHTS_SCHEMA: Final = vol.Schema(
 AGGREGATE_SCHEMA: Final = vol.Schema(
     {**_RANGE, vol.Optional(ATTR_PERIODS): vol.All(cv.ensure_list, [cv.string])}
 )
-PURGE_SCHEMA: Final = vol.Schema({vol.Optional(ATTR_KEEP_DAYS): vol.Coerce(int)})
+PURGE_SCHEMA: Final = vol.Schema(
+    {vol.Optional(ATTR_KEEP_DAYS): vol.Coerce(int), vol.Optional(ATTR_REPACK, default=False): bool}
+)
 HEAL_SCHEMA: Final = vol.Schema({vol.Required(ATTR_INTEGRATION): cv.string})
 RECORD_EVENT_SCHEMA: Final = vol.Schema(
     {
@@ -287,8 +290,14 @@ async def _async_purge(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     keep_days = call.data.get(ATTR_KEEP_DAYS)
     if keep_days is not None and not 1 <= keep_days <= 36500:
         raise _invalid("invalid_keep_days")
-    removed: dict[str, Any] = await entry.runtime_data.analytics.async_purge(keep_days)
-    return {"removed": removed}
+    result = await entry.runtime_data.analytics.async_purge(
+        keep_days, repack=call.data[ATTR_REPACK]
+    )
+    return {
+        "removed": dict(result.removed),
+        "reclaimed_bytes": result.reclaimed_bytes,
+        "repacked": result.repacked,
+    }
 
 
 async def _async_heal(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:

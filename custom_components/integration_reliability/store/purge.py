@@ -9,6 +9,13 @@ Raw events are only purged before the hourly rollup frontier (and before the
 start of the local day containing the cutoff, so the purge horizon recorded in
 `processing_jobs` is a day boundary): an unfinished rollup never loses input.
 
+Disk space follows the data: SQLite files use incremental auto-vacuum, and
+every slice gives at most `RECLAIM_PAGES` freed pages back to the file
+system, so the file shrinks in bounded steps while writes go on. A file from
+before (auto-vacuum off) is switched by one VACUUM at the first purge that
+frees a tenth of it, or at a purge with `repack`. PostgreSQL and MariaDB
+reclaim space with their own (auto)vacuum / purge threads.
+
 Orphaned lookup rows (integrations, entities without events) are not purged:
 the engine caches lookup ids in memory, and removing a row it may still use
 would break the next insert.
@@ -27,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from .checkpoint import JOB_PURGE, STATUS_SUCCESS, rollup_frontier
 from .periods import PERIOD_DAY, PERIOD_HOUR, period_bounds
-from .schema import Event, IntegrationMetrics, PatternInsight, ProcessingJob
+from .schema import CommittedBatch, Event, IntegrationMetrics, PatternInsight, ProcessingJob
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,6 +66,15 @@ class _Step:
     where: Any
 
 
+# Free pages handed back to the file system per slice: bounded work between writes.
+RECLAIM_PAGES: Final = 2048
+# The batch ledger only has to outlive a retry or the next start's journal replay.
+LEDGER_DAYS: Final = 30
+_AUTO_VACUUM_INCREMENTAL: Final = 2
+# An old file is rebuilt (once) when this share of it is free.
+_REPACK_FREE_SHARE: Final = 0.1
+
+
 @dataclass(slots=True)
 class PurgeResult:
     """Rows removed per table, and the raw-event cutoff applied."""
@@ -66,6 +82,9 @@ class PurgeResult:
     removed: dict[str, int] = field(default_factory=dict)
     raw_cutoff: float | None = None
     batches: int = 0
+    # SQLite: bytes given back to the file system, and whether the file was rebuilt.
+    reclaimed_bytes: int = 0
+    repacked: bool = False
 
 
 def raw_cutoff(session: Session, now: float, raw_days: int, tz: ZoneInfo) -> float | None:
@@ -89,6 +108,7 @@ def _steps(session: Session, now: float, retention: Retention, tz: ZoneInfo) -> 
         _Step("pattern_insights", PatternInsight, PatternInsight.period_end <= daily_cut),
         # Job history (with the rollup checkpoints) lives as long as hourly rows.
         _Step("processing_jobs", ProcessingJob, ProcessingJob.started_at <= hourly_cut),
+        _Step("ir_batches", CommittedBatch, CommittedBatch.committed_at <= now - LEDGER_DAYS * DAY),
     ]
     cutoff = raw_cutoff(session, now, retention.raw_days, tz)
     if cutoff is not None:
@@ -106,6 +126,59 @@ def purge_batch(session: Session, model: Any, where: Any, batch_size: int) -> in
     return len(ids)
 
 
+def _sqlite_pragma(session: Session, name: str) -> int:
+    return int(session.execute(text(f"PRAGMA {name}")).scalar_one())
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def reclaim(session: Session, pages: int = RECLAIM_PAGES) -> int:
+    """SQLite, incremental auto-vacuum: give back at most `pages` free pages.
+
+    Returns the bytes given back (0 on other engines or an old file).
+    """
+    if not _is_sqlite(session) or _sqlite_pragma(session, "auto_vacuum") != (
+        _AUTO_VACUUM_INCREMENTAL
+    ):
+        return 0
+    before = _sqlite_pragma(session, "freelist_count")
+    if not before:
+        return 0
+    session.execute(text(f"PRAGMA incremental_vacuum({pages})"))
+    return (before - _sqlite_pragma(session, "freelist_count")) * _sqlite_pragma(
+        session, "page_size"
+    )
+
+
+def _wants_repack(session: Session, requested: bool) -> bool:
+    """Rebuild when asked, or once to switch an old file to incremental auto-vacuum."""
+    if not _is_sqlite(session):
+        return False
+    if requested:
+        return True
+    if _sqlite_pragma(session, "auto_vacuum") == _AUTO_VACUUM_INCREMENTAL:
+        return False
+    pages = _sqlite_pragma(session, "page_count")
+    return pages > 0 and _sqlite_pragma(session, "freelist_count") >= pages * _REPACK_FREE_SHARE
+
+
+def repack(session: Session) -> int:
+    """SQLite: rebuild the file (VACUUM) with incremental auto-vacuum; bytes given back.
+
+    Blocks writes while it runs (records queue meanwhile); needs free disk
+    space of about the file's size.
+    """
+    session.commit()
+    size = _sqlite_pragma(session, "page_count") * _sqlite_pragma(session, "page_size")
+    connection = session.connection()
+    connection.exec_driver_sql("PRAGMA auto_vacuum = INCREMENTAL")
+    connection.exec_driver_sql("VACUUM")
+    session.commit()
+    return size - _sqlite_pragma(session, "page_count") * _sqlite_pragma(session, "page_size")
+
+
 def _finish(session: Session, result: PurgeResult, started: float) -> None:
     session.add(
         ProcessingJob(
@@ -120,7 +193,7 @@ def _finish(session: Session, result: PurgeResult, started: float) -> None:
         )
     )
     session.commit()
-    if session.get_bind().dialect.name == "sqlite":
+    if _is_sqlite(session):
         # Give the freed pages' WAL back to the file system, refresh planner stats.
         session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         session.execute(text("PRAGMA optimize"))
@@ -136,6 +209,7 @@ class PurgeProgress:
     result: PurgeResult = field(default_factory=PurgeResult)
     steps: list[_Step] | None = None
     started: float = 0.0
+    repack: bool = False
 
 
 def purge_slice(session: Session, tz: ZoneInfo, now: float, progress: PurgeProgress) -> bool:
@@ -145,18 +219,28 @@ def purge_slice(session: Session, tz: ZoneInfo, now: float, progress: PurgeProgr
         progress.steps = _steps(session, now, progress.retention, tz)
         progress.result.raw_cutoff = raw_cutoff(session, now, progress.retention.raw_days, tz)
         progress.result.removed = {step.name: 0 for step in progress.steps}
+    result = progress.result
     while progress.steps:
         step = progress.steps[0]
         removed = purge_batch(session, step.model, step.where, progress.batch_size)
-        progress.result.removed[step.name] += removed
+        result.removed[step.name] += removed
         if removed == progress.batch_size:
-            progress.result.batches += 1
+            result.batches += 1
+            result.reclaimed_bytes += reclaim(session)
             return True
         progress.steps.pop(0)
         if removed:
-            progress.result.batches += 1
+            result.batches += 1
+            result.reclaimed_bytes += reclaim(session)
             return True
-    _finish(session, progress.result, progress.started)
+    # What the deletions freed and the per-batch steps have not given back yet.
+    if freed := reclaim(session):
+        result.reclaimed_bytes += freed
+        return True
+    if _wants_repack(session, progress.repack):
+        result.reclaimed_bytes += repack(session)
+        result.repacked = True
+    _finish(session, result, progress.started)
     return False
 
 
@@ -175,9 +259,10 @@ def purge(
     now: float,
     keep_days: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    repack: bool = False,
 ) -> PurgeResult:
     """Purge to the end here, committing after every batch."""
-    progress = PurgeProgress(retention_for(retention, keep_days), batch_size)
+    progress = PurgeProgress(retention_for(retention, keep_days), batch_size, repack=repack)
     while purge_slice(session, tz, now, progress):
         session.commit()
     session.commit()

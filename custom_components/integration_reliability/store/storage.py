@@ -65,6 +65,35 @@ def database_size(session: Session) -> int:
     )
 
 
+def reusable_bytes(session: Session) -> int | None:
+    """Bytes inside the database that new rows will reuse (None where unknown).
+
+    SQLite: its free pages (given back to the file system by the purge in
+    bounded steps); MariaDB: InnoDB's free space in our tables; PostgreSQL
+    does not tell without an extension.
+    """
+    dialect = _dialect(session)
+    if dialect == "sqlite":
+        free = session.execute(text("PRAGMA freelist_count")).scalar_one()
+        page_size = session.execute(text("PRAGMA page_size")).scalar_one()
+        return int(free) * int(page_size)
+    if dialect == "mysql":
+        return int(
+            session.execute(
+                text(
+                    "SELECT COALESCE(SUM(data_free), 0) FROM information_schema.TABLES"
+                    " WHERE table_schema = DATABASE()"
+                )
+            ).scalar_one()
+        )
+    return None
+
+
+def database_space(session: Session) -> tuple[int, int | None]:
+    """The database's size and the reusable free space inside it, in bytes."""
+    return database_size(session), reusable_bytes(session)
+
+
 def row_counts(session: Session) -> dict[str, int]:
     """Exact number of rows per table."""
     return {
@@ -155,6 +184,7 @@ def storage_stats(session: Session, *, now: float) -> dict[str, Any]:
     return {
         "backend": _dialect(session),
         "database_bytes": database_size(session),
+        "reusable_bytes": reusable_bytes(session),
         "tables": {name: {"rows": counts[name], "bytes": sizes.get(name)} for name in counts},
         "tiers": tiers,
         "events_per_day": events_week / _GROWTH_DAYS,

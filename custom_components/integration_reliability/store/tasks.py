@@ -186,13 +186,15 @@ class PurgeTask(StoreTask):
     batch_size: int = DEFAULT_BATCH_SIZE
     now: Callable[[], float] = time.time
     on_done: Callable[[PurgeResult], None] | None = None
+    # Rebuild the SQLite file at the end (VACUUM), whatever it frees.
+    repack: bool = False
     progress: PurgeProgress = field(init=False)
     _at: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         """Nothing removed yet."""
         self.progress = PurgeProgress(
-            retention_for(self.retention, self.keep_days), self.batch_size
+            retention_for(self.retention, self.keep_days), self.batch_size, repack=self.repack
         )
 
     @property

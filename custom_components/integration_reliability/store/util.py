@@ -177,6 +177,9 @@ def install_connection_setup(engine: Engine, timeouts: DatabaseTimeouts = DEFAUL
         try:
             if backend == "sqlite":
                 cursor.execute(f"PRAGMA busy_timeout = {int(timeouts.busy * 1000)}")
+                # Takes effect in a new file (before its first table) or at the
+                # next VACUUM: purges then give space back in bounded steps.
+                cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 cursor.execute("PRAGMA journal_mode = WAL")
                 # NORMAL is durable across application crashes in WAL mode;
                 # a power cut can lose the last commit only.
