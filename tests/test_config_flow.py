@@ -49,6 +49,7 @@ def _form(
         "healing": {},
         "retention": {},
         "database": database or {},
+        "influxdb": {},
     }
 
 

@@ -31,6 +31,7 @@ from .coordinator import (
     ReliabilityCoordinator,
     ReliabilityRuntimeData,
 )
+from .export.manager import InfluxExport
 from .heal import Healer
 from .panel import async_register_panel, async_remove_card, async_unregister_panel
 from .repairs import DegradationTracker, StoreProblemReporter, store_issue_id
@@ -108,6 +109,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
     reporter.coordinator = coordinator
     healer = Healer(hass, settings, store, monitor, own_entry_id=entry.entry_id)
     analytics = Analytics(hass, store, settings, on_aggregated=coordinator.async_schedule_refresh)
+    export = InfluxExport(hass, settings.influxdb, store) if settings.influxdb.enabled else None
     entry.runtime_data = ReliabilityRuntimeData(
         settings=settings,
         store=store,
@@ -115,8 +117,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
         healer=healer,
         analytics=analytics,
         coordinator=coordinator,
+        export=export,
     )
     try:
+        if export is not None:
+            store.add_sink(export)
+            export.async_start(
+                lambda coro: entry.async_create_background_task(
+                    hass, coro, f"{DOMAIN} InfluxDB export"
+                )
+            )
         await coordinator.async_config_entry_first_refresh()
         degradation = DegradationTracker(hass, entry)
         entry.async_on_unload(coordinator.async_add_listener(degradation.async_update))
@@ -135,8 +145,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntegrationReliabilityCo
         raise
 
     async def _async_final_write(_: Event) -> None:
-        # Everything accepted must be on disk before Home Assistant exits.
+        # Everything accepted must be on disk before Home Assistant exits,
+        # and then in InfluxDB as far as it answers in time.
         await store.async_stop()
+        if export is not None:
+            await export.async_stop()
 
     @callback
     def _close(_: Event) -> None:
@@ -182,3 +195,6 @@ async def _async_stop_runtime(runtime: ReliabilityRuntimeData) -> None:
     await runtime.healer.async_stop()
     await runtime.monitor.async_stop()
     await runtime.store.async_stop()
+    if runtime.export is not None:
+        # After the engine: its last commit still reaches the export.
+        await runtime.export.async_stop()

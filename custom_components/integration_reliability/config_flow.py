@@ -48,21 +48,40 @@ from .const import (
     CONF_HEAL_THRESHOLD_MINUTES,
     CONF_HEAL_VERIFY_SECONDS,
     CONF_INCLUDE_INTEGRATIONS,
+    CONF_INFLUXDB_API_VERSION,
+    CONF_INFLUXDB_BATCH_SIZE,
+    CONF_INFLUXDB_BUCKET,
+    CONF_INFLUXDB_CREATE_DATABASE,
+    CONF_INFLUXDB_DATABASE,
+    CONF_INFLUXDB_ENABLED,
+    CONF_INFLUXDB_EXPORT,
+    CONF_INFLUXDB_FLUSH_INTERVAL,
+    CONF_INFLUXDB_ORG,
+    CONF_INFLUXDB_PASSWORD,
+    CONF_INFLUXDB_RETENTION_POLICY,
+    CONF_INFLUXDB_TOKEN,
+    CONF_INFLUXDB_URL,
+    CONF_INFLUXDB_USERNAME,
+    CONF_INFLUXDB_VERIFY_SSL,
     CONF_MAX_HOURLY_RANGE_DAYS,
     CONF_NEVER_HEAL,
     CONF_RETENTION_DAILY_DAYS,
     CONF_RETENTION_HOURLY_DAYS,
     CONF_RETENTION_RAW_DAYS,
     DOMAIN,
+    EXPORT_EVENTS,
+    EXPORT_ROLLUPS,
     TITLE,
 )
-from .settings import ReliabilitySettings, is_valid_entity_pattern
+from .export.manager import async_test_connection
+from .settings import InfluxSettings, ReliabilitySettings, is_valid_entity_pattern
 from .store.util import DatabaseUrlError, validate_db_url
 
 SECTION_MONITORING = "monitoring"
 SECTION_HEALING = "healing"
 SECTION_RETENTION = "retention"
 SECTION_DATABASE = "database"
+SECTION_INFLUXDB = "influxdb"
 
 _INTEGRATION_LISTS = (CONF_INCLUDE_INTEGRATIONS, CONF_EXCLUDE_INTEGRATIONS, CONF_NEVER_HEAL)
 
@@ -94,6 +113,56 @@ async def _known_integrations(hass: HomeAssistant) -> dict[str, str]:
     for entry in sorted(entries, key=lambda e: (e.title, e.entry_id)):
         known[entry.entry_id] = f"{entry.title} ({names.get(entry.domain, entry.domain)})"
     return known
+
+
+def _suggested(key: str, current: str) -> vol.Optional:
+    """An optional field showing its current value (so that it can be emptied)."""
+    return vol.Optional(key, description={"suggested_value": current})
+
+
+_TEXT = TextSelector()
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _influxdb_schema(current: InfluxSettings) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Optional(CONF_INFLUXDB_ENABLED, default=current.enabled): BooleanSelector(),
+            _suggested(CONF_INFLUXDB_URL, current.url): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL)
+            ),
+            vol.Optional(CONF_INFLUXDB_API_VERSION, default=current.api_version): SelectSelector(
+                SelectSelectorConfig(
+                    options=["1", "2"],
+                    mode=SelectSelectorMode.LIST,
+                    translation_key=CONF_INFLUXDB_API_VERSION,
+                )
+            ),
+            vol.Optional(CONF_INFLUXDB_VERIFY_SSL, default=current.verify_ssl): BooleanSelector(),
+            _suggested(CONF_INFLUXDB_DATABASE, current.database): _TEXT,
+            _suggested(CONF_INFLUXDB_USERNAME, current.username): _TEXT,
+            _suggested(CONF_INFLUXDB_PASSWORD, current.password): _SECRET,
+            _suggested(CONF_INFLUXDB_RETENTION_POLICY, current.retention_policy): _TEXT,
+            vol.Optional(
+                CONF_INFLUXDB_CREATE_DATABASE, default=current.create_database
+            ): BooleanSelector(),
+            _suggested(CONF_INFLUXDB_ORG, current.org): _TEXT,
+            _suggested(CONF_INFLUXDB_BUCKET, current.bucket): _TEXT,
+            _suggested(CONF_INFLUXDB_TOKEN, current.token): _SECRET,
+            vol.Optional(CONF_INFLUXDB_EXPORT, default=sorted(current.export)): SelectSelector(
+                SelectSelectorConfig(
+                    options=[EXPORT_EVENTS, EXPORT_ROLLUPS],
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                    translation_key=CONF_INFLUXDB_EXPORT,
+                )
+            ),
+            vol.Optional(CONF_INFLUXDB_BATCH_SIZE, default=current.batch_size): _number(1, 10_000),
+            vol.Optional(CONF_INFLUXDB_FLUSH_INTERVAL, default=current.flush_interval): _number(
+                1, 300, "s"
+            ),
+        }
+    )
 
 
 def _settings_schema(integrations: Mapping[str, str], current: ReliabilitySettings) -> vol.Schema:
@@ -194,6 +263,9 @@ def _settings_schema(integrations: Mapping[str, str], current: ReliabilitySettin
                 ),
                 {"collapsed": True},
             ),
+            vol.Required(SECTION_INFLUXDB): section(
+                _influxdb_schema(current.influxdb), {"collapsed": True}
+            ),
         }
     )
 
@@ -209,6 +281,18 @@ _INTEGER_OPTIONS = (
     CONF_RETENTION_HOURLY_DAYS,
     CONF_RETENTION_DAILY_DAYS,
     CONF_MAX_HOURLY_RANGE_DAYS,
+    CONF_INFLUXDB_BATCH_SIZE,
+    CONF_INFLUXDB_FLUSH_INTERVAL,
+)
+_INFLUXDB_TEXTS = (
+    CONF_INFLUXDB_URL,
+    CONF_INFLUXDB_DATABASE,
+    CONF_INFLUXDB_USERNAME,
+    CONF_INFLUXDB_PASSWORD,
+    CONF_INFLUXDB_RETENTION_POLICY,
+    CONF_INFLUXDB_ORG,
+    CONF_INFLUXDB_BUCKET,
+    CONF_INFLUXDB_TOKEN,
 )
 
 
@@ -244,6 +328,19 @@ class _SettingsFormMixin:
             options[CONF_DB_URL] = db_url
         else:
             options.pop(CONF_DB_URL, None)
+        for key in _INFLUXDB_TEXTS:
+            if value := (options.get(key) or "").strip():
+                options[key] = value
+            else:
+                options.pop(key, None)
+        influxdb = InfluxSettings.from_options(options)
+        # Connect before saving: ping, create what is allowed, check writing.
+        if (
+            influxdb.enabled
+            and not errors
+            and (error := await async_test_connection(self.hass, influxdb)) is not None
+        ):
+            errors["base"] = error
         return options, errors
 
     async def _async_settings_form(

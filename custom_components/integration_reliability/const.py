@@ -30,6 +30,23 @@ CONF_RETENTION_DAILY_DAYS: Final = "retention_daily_days"
 CONF_DEGRADED_OUTAGES_PER_DAY: Final = "degraded_outages_per_day"
 CONF_MAX_HOURLY_RANGE_DAYS: Final = "max_hourly_range_days"
 
+# InfluxDB export (the options form's InfluxDB section).
+CONF_INFLUXDB_ENABLED: Final = "influxdb_enabled"
+CONF_INFLUXDB_URL: Final = "influxdb_url"
+CONF_INFLUXDB_API_VERSION: Final = "influxdb_api_version"
+CONF_INFLUXDB_VERIFY_SSL: Final = "influxdb_verify_ssl"
+CONF_INFLUXDB_DATABASE: Final = "influxdb_database"
+CONF_INFLUXDB_USERNAME: Final = "influxdb_username"
+CONF_INFLUXDB_PASSWORD: Final = "influxdb_password"
+CONF_INFLUXDB_RETENTION_POLICY: Final = "influxdb_retention_policy"
+CONF_INFLUXDB_CREATE_DATABASE: Final = "influxdb_create_database"
+CONF_INFLUXDB_ORG: Final = "influxdb_org"
+CONF_INFLUXDB_BUCKET: Final = "influxdb_bucket"
+CONF_INFLUXDB_TOKEN: Final = "influxdb_token"
+CONF_INFLUXDB_EXPORT: Final = "influxdb_export"
+CONF_INFLUXDB_BATCH_SIZE: Final = "influxdb_batch_size"
+CONF_INFLUXDB_FLUSH_INTERVAL: Final = "influxdb_flush_interval"
+
 DEFAULT_COUNT_UNKNOWN: Final = False
 DEFAULT_GRACE_PERIOD: Final = 60
 DEFAULT_AUTO_HEAL: Final = False
@@ -42,6 +59,13 @@ DEFAULT_RETENTION_HOURLY_DAYS: Final = 730
 DEFAULT_RETENTION_DAILY_DAYS: Final = 2555
 DEFAULT_DEGRADED_OUTAGES_PER_DAY: Final = 5
 DEFAULT_MAX_HOURLY_RANGE_DAYS: Final = 31
+DEFAULT_INFLUXDB_API_VERSION: Final = "1"
+DEFAULT_INFLUXDB_DATABASE: Final = "integration_reliability"
+DEFAULT_INFLUXDB_BATCH_SIZE: Final = 1000
+DEFAULT_INFLUXDB_FLUSH_INTERVAL: Final = 5
+EXPORT_EVENTS: Final = "events"
+EXPORT_ROLLUPS: Final = "rollups"
+DEFAULT_INFLUXDB_EXPORT: Final = (EXPORT_EVENTS, EXPORT_ROLLUPS)
 
 # Storage engine tuning (not user options; the engine's own defaults).
 COMMIT_INTERVAL_SECONDS: Final = 5.0

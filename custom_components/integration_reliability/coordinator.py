@@ -28,6 +28,7 @@ from .store.core import DatabaseState, ReliabilityStore
 if TYPE_CHECKING:
     from .analytics import Analytics
     from .capture.monitor import ReliabilityMonitor
+    from .export.manager import InfluxExport
     from .heal import Healer
 
 _LOGGER = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class ReliabilityRuntimeData:
     healer: Healer
     analytics: Analytics
     coordinator: ReliabilityCoordinator
+    export: InfluxExport | None = None
 
 
 def _as_datetime(timestamp: float | None) -> datetime | None:

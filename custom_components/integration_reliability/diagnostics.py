@@ -12,12 +12,24 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from sqlalchemy.orm import Session
 
-from .const import CONF_DB_URL
+from .const import (
+    CONF_DB_URL,
+    CONF_INFLUXDB_PASSWORD,
+    CONF_INFLUXDB_TOKEN,
+    CONF_INFLUXDB_URL,
+    CONF_INFLUXDB_USERNAME,
+)
 from .coordinator import IntegrationReliabilityConfigEntry
 from .store import queries, storage
 from .store.core import DatabaseState, ReliabilityStore
 
-TO_REDACT = {CONF_DB_URL}
+TO_REDACT = {
+    CONF_DB_URL,
+    CONF_INFLUXDB_URL,
+    CONF_INFLUXDB_USERNAME,
+    CONF_INFLUXDB_PASSWORD,
+    CONF_INFLUXDB_TOKEN,
+}
 # Database reads wait at most this long; the engine's own state never waits.
 READ_TIMEOUT_SECONDS = 10
 
@@ -46,6 +58,7 @@ async def async_get_config_entry_diagnostics(
     )
     jobs = await _async_read(store, queries.recent_jobs)
     snapshot = runtime.coordinator.data
+    export = runtime.export
     return {
         "options": async_redact_data(dict(entry.options), TO_REDACT),
         "engine": engine,
@@ -57,4 +70,5 @@ async def async_get_config_entry_diagnostics(
             "events_recorded": snapshot.events_recorded,
             "database_size": snapshot.database_size,
         },
+        "influxdb_export": None if export is None else asdict(export.stats),
     }

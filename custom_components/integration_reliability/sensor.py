@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -32,6 +33,7 @@ from .coordinator import (
     ReliabilitySnapshot,
 )
 from .entity import ReliabilityEntity, integration_device_info, overall_device_info
+from .export.manager import InfluxExport
 from .repairs import health_signal
 from .store.health import DatabaseState, StoreStats
 
@@ -206,6 +208,8 @@ async def async_setup_entry(
     async_add_entities(
         HealthSensor(coordinator, description, entry.entry_id) for description in HEALTH_SENSORS
     )
+    if (export := entry.runtime_data.export) is not None:
+        async_add_entities([InfluxExportSensor(export, entry.entry_id)])
     known: set[str] = set()
 
     @callback
@@ -378,3 +382,46 @@ class IntegrationSensor(ReliabilityEntity, SensorEntity):
     def native_value(self) -> StateValue:
         """Return the value from the snapshot."""
         return self.entity_description.value_fn(self._summary)
+
+
+class InfluxExportSensor(SensorEntity):
+    """Points exported to InfluxDB; the retry and drop counters as attributes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = "influxdb_exported"
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    # Change with every batch; the counters that matter are recorded.
+    _unrecorded_attributes = frozenset({"queued", "last_error", "last_write"})
+
+    def __init__(self, export: InfluxExport, entry_id: str) -> None:
+        self._export = export
+        self._attr_unique_id = f"{entry_id}_influxdb_exported"
+        self._attr_device_info = overall_device_info(entry_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the exporter's counters."""
+        self.async_on_remove(self._export.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Points written since the exporter started (a restart starts at 0)."""
+        return self._export.stats.exported
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Retried writes, dropped and queued points, status, last error and write."""
+        stats = self._export.stats
+        return {
+            "retried": stats.retried,
+            "dropped": stats.dropped,
+            "queued": stats.queued,
+            "status": stats.state.value,
+            "last_error": stats.last_error,
+            "last_write": (
+                None
+                if stats.last_write is None
+                else dt_util.utc_from_timestamp(stats.last_write).isoformat()
+            ),
+        }

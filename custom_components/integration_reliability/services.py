@@ -1,4 +1,4 @@
-"""Actions: metrics, events, insights, aggregation, purge, heal, record_event."""
+"""Actions: metrics, events, insights, aggregation, purge, heal, record_event, export."""
 
 from __future__ import annotations
 
@@ -15,13 +15,19 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .const import DOMAIN
+from .const import DOMAIN, EXPORT_EVENTS, EXPORT_ROLLUPS
 from .coordinator import IntegrationReliabilityConfigEntry, loaded_entries
+from .export.writer import ExportFailedError
 from .heal import HealRefused
 from .store import queries
 from .store.records import EventRecord, EventType
@@ -33,6 +39,7 @@ SERVICE_AGGREGATE: Final = "aggregate"
 SERVICE_PURGE: Final = "purge"
 SERVICE_HEAL: Final = "heal"
 SERVICE_RECORD_EVENT: Final = "record_event"
+SERVICE_EXPORT: Final = "export"
 
 ATTR_INTEGRATIONS: Final = "integrations"
 ATTR_DOMAINS: Final = "domains"
@@ -53,9 +60,11 @@ ATTR_EVENT_TYPE: Final = "event_type"
 ATTR_ENTITY_ID: Final = "entity_id"
 ATTR_TIMESTAMP: Final = "timestamp"
 ATTR_DETAILS: Final = "details"
+ATTR_DATA: Final = "data"
 
 PERIODS: Final = ("hour", "day", "week", "month")
 INSIGHT_TYPES: Final = ("top_failures", "time_of_day", "correlation")
+EXPORT_DATA: Final = (EXPORT_EVENTS, EXPORT_ROLLUPS)
 MAX_DETAILS_BYTES: Final = 16 * 1024
 MAX_EVENTS_LIMIT: Final = 1000
 DEFAULT_EVENTS_LIMIT: Final = 100
@@ -93,6 +102,9 @@ GET_INSIGHTS_SCHEMA: Final = vol.Schema(
 )
 AGGREGATE_SCHEMA: Final = vol.Schema(
     {**_RANGE, vol.Optional(ATTR_PERIODS): vol.All(cv.ensure_list, [cv.string])}
+)
+EXPORT_SCHEMA: Final = vol.Schema(
+    {**_RANGE, vol.Optional(ATTR_DATA): vol.All(cv.ensure_list, [cv.string])}
 )
 PURGE_SCHEMA: Final = vol.Schema(
     {vol.Optional(ATTR_KEEP_DAYS): vol.Coerce(int), vol.Optional(ATTR_REPACK, default=False): bool}
@@ -312,6 +324,29 @@ async def _async_heal(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
     return outcome.to_dict()
 
 
+async def _async_export(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(hass)
+    export = entry.runtime_data.export
+    if export is None:
+        raise _invalid("export_not_enabled")
+    data = [
+        _choice(value, EXPORT_DATA, "invalid_export_data")
+        for value in call.data.get(ATTR_DATA, sorted(export.settings.export))
+    ]
+    start, end = _bounded_range(call, timedelta(days=1))
+    if export.backfilling:
+        raise _invalid("export_running")
+    try:
+        exported = await export.async_backfill(start, end, data)
+    except ExportFailedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="export_failed",
+            translation_placeholders={"error": err.error.message},
+        ) from err
+    return {"exported": exported}
+
+
 def _details(value: object) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -393,5 +428,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_PURGE, _async_purge, PURGE_SCHEMA, SupportsResponse.OPTIONAL),
         (SERVICE_HEAL, _async_heal, HEAL_SCHEMA, SupportsResponse.OPTIONAL),
         (SERVICE_RECORD_EVENT, _async_record_event, RECORD_EVENT_SCHEMA, SupportsResponse.NONE),
+        (SERVICE_EXPORT, _async_export, EXPORT_SCHEMA, SupportsResponse.OPTIONAL),
     ):
         hass.services.async_register(DOMAIN, name, _admin_only(hass, handler), schema, response)

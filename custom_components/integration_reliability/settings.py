@@ -21,6 +21,21 @@ from .const import (
     CONF_HEAL_THRESHOLD_MINUTES,
     CONF_HEAL_VERIFY_SECONDS,
     CONF_INCLUDE_INTEGRATIONS,
+    CONF_INFLUXDB_API_VERSION,
+    CONF_INFLUXDB_BATCH_SIZE,
+    CONF_INFLUXDB_BUCKET,
+    CONF_INFLUXDB_CREATE_DATABASE,
+    CONF_INFLUXDB_DATABASE,
+    CONF_INFLUXDB_ENABLED,
+    CONF_INFLUXDB_EXPORT,
+    CONF_INFLUXDB_FLUSH_INTERVAL,
+    CONF_INFLUXDB_ORG,
+    CONF_INFLUXDB_PASSWORD,
+    CONF_INFLUXDB_RETENTION_POLICY,
+    CONF_INFLUXDB_TOKEN,
+    CONF_INFLUXDB_URL,
+    CONF_INFLUXDB_USERNAME,
+    CONF_INFLUXDB_VERIFY_SSL,
     CONF_MAX_HOURLY_RANGE_DAYS,
     CONF_NEVER_HEAL,
     CONF_RETENTION_DAILY_DAYS,
@@ -34,6 +49,11 @@ from .const import (
     DEFAULT_HEAL_MAX_PER_HOUR,
     DEFAULT_HEAL_THRESHOLD_MINUTES,
     DEFAULT_HEAL_VERIFY_SECONDS,
+    DEFAULT_INFLUXDB_API_VERSION,
+    DEFAULT_INFLUXDB_BATCH_SIZE,
+    DEFAULT_INFLUXDB_DATABASE,
+    DEFAULT_INFLUXDB_EXPORT,
+    DEFAULT_INFLUXDB_FLUSH_INTERVAL,
     DEFAULT_MAX_HOURLY_RANGE_DAYS,
     DEFAULT_RETENTION_DAILY_DAYS,
     DEFAULT_RETENTION_HOURLY_DAYS,
@@ -61,6 +81,49 @@ def is_valid_entity_pattern(pattern: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class InfluxSettings:
+    """The optional InfluxDB export (off by default)."""
+
+    enabled: bool = False
+    url: str = ""
+    api_version: str = DEFAULT_INFLUXDB_API_VERSION
+    verify_ssl: bool = True
+    database: str = DEFAULT_INFLUXDB_DATABASE
+    username: str = ""
+    password: str = ""
+    retention_policy: str = ""
+    create_database: bool = True
+    org: str = ""
+    bucket: str = ""
+    token: str = ""
+    export: frozenset[str] = frozenset(DEFAULT_INFLUXDB_EXPORT)
+    batch_size: int = DEFAULT_INFLUXDB_BATCH_SIZE
+    flush_interval: float = DEFAULT_INFLUXDB_FLUSH_INTERVAL
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> InfluxSettings:
+        """Build the export settings from a config entry's options."""
+        defaults = cls()
+        return cls(
+            enabled=options.get(CONF_INFLUXDB_ENABLED, defaults.enabled),
+            url=options.get(CONF_INFLUXDB_URL, defaults.url),
+            api_version=options.get(CONF_INFLUXDB_API_VERSION, defaults.api_version),
+            verify_ssl=options.get(CONF_INFLUXDB_VERIFY_SSL, defaults.verify_ssl),
+            database=options.get(CONF_INFLUXDB_DATABASE, defaults.database),
+            username=options.get(CONF_INFLUXDB_USERNAME, defaults.username),
+            password=options.get(CONF_INFLUXDB_PASSWORD, defaults.password),
+            retention_policy=options.get(CONF_INFLUXDB_RETENTION_POLICY, defaults.retention_policy),
+            create_database=options.get(CONF_INFLUXDB_CREATE_DATABASE, defaults.create_database),
+            org=options.get(CONF_INFLUXDB_ORG, defaults.org),
+            bucket=options.get(CONF_INFLUXDB_BUCKET, defaults.bucket),
+            token=options.get(CONF_INFLUXDB_TOKEN, defaults.token),
+            export=frozenset(options.get(CONF_INFLUXDB_EXPORT, defaults.export)),
+            batch_size=options.get(CONF_INFLUXDB_BATCH_SIZE, defaults.batch_size),
+            flush_interval=options.get(CONF_INFLUXDB_FLUSH_INTERVAL, defaults.flush_interval),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ReliabilitySettings:
     """What the user configured, defaults applied."""
 
@@ -81,6 +144,7 @@ class ReliabilitySettings:
     retention_daily_days: int = DEFAULT_RETENTION_DAILY_DAYS
     degraded_outages_per_day: int = DEFAULT_DEGRADED_OUTAGES_PER_DAY
     max_hourly_range_days: int = DEFAULT_MAX_HOURLY_RANGE_DAYS
+    influxdb: InfluxSettings = InfluxSettings()
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ReliabilitySettings:
@@ -116,6 +180,7 @@ class ReliabilitySettings:
             max_hourly_range_days=options.get(
                 CONF_MAX_HOURLY_RANGE_DAYS, defaults.max_hourly_range_days
             ),
+            influxdb=InfluxSettings.from_options(options),
         )
 
     def monitors(self, integration_id: str, domain: str) -> bool:

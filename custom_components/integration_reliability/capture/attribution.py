@@ -35,6 +35,16 @@ ENDED_EXCLUDED: Final = "entity_excluded"
 ENDED_DISABLED: Final = "entity_disabled"
 
 
+def entity_area_name(hass: HomeAssistant, entry: er.RegistryEntry) -> str | None:
+    """The name of the entity's area, or else of its device's."""
+    area_id = entry.area_id
+    if area_id is None and entry.device_id is not None:
+        device = dr.async_get(hass).async_get(entry.device_id)
+        area_id = device.area_id if device is not None else None
+    area = ar.async_get(hass).async_get_area(area_id) if area_id is not None else None
+    return area.name if area is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class Attribution:
     """Who an entity belongs to."""
@@ -184,17 +194,12 @@ class Attributor:
         attribution = self._attr.get(entry.entity_id)
         if attribution is None:
             return
-        device_name: str | None = None
-        area_id = entry.area_id
-        if entry.device_id is not None:
-            device = dr.async_get(self._hass).async_get(entry.device_id)
-            if device is not None:
-                device_name = device.name_by_user or device.name
-                area_id = area_id or device.area_id
-        area_name: str | None = None
-        if area_id is not None:
-            area = ar.async_get(self._hass).async_get_area(area_id)
-            area_name = area.name if area is not None else None
+        device = (
+            dr.async_get(self._hass).async_get(entry.device_id)
+            if entry.device_id is not None
+            else None
+        )
+        device_name = (device.name_by_user or device.name) if device is not None else None
         self._store.track_entity(
             TrackedEntityRecord(
                 entity_id=entry.entity_id,
@@ -203,7 +208,7 @@ class Attributor:
                 platform=entry.platform,
                 device_id=entry.device_id,
                 device_name=device_name,
-                area=area_name,
+                area=entity_area_name(self._hass, entry),
                 device_class=entry.device_class or entry.original_device_class,
                 first_seen=dt_util.utcnow().timestamp(),
             )

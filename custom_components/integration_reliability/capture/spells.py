@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ..store.core import ReliabilityStore
 from ..store.records import EventRecord, EventType
 from ..store.schema import Event as EventRow, EventTypeRow, Integration
+from ..store.sinks import note_rewritten_event
 from ..store.tasks import StoreTask
 from .attribution import Attributor
 from .restore import OpenSpell
@@ -73,9 +74,9 @@ class CloseSpellRow(StoreTask):
     details: dict[str, Any]
 
     def run(self, session: Session) -> None:
-        """Update the row (the engine commits)."""
-        row = session.execute(
-            select(EventRow)
+        """Update the row (the engine commits); a second sink gets it again."""
+        found = session.execute(
+            select(EventRow, Integration.integration_domain)
             .join(Integration, Integration.id == EventRow.integration_ref)
             .join(EventTypeRow, EventTypeRow.id == EventRow.event_type_ref)
             .where(
@@ -87,9 +88,16 @@ class CloseSpellRow(StoreTask):
             )
             .order_by(EventRow.id.desc())
             .limit(1)
-        ).scalar_one_or_none()
-        if row is not None:
+        ).one_or_none()
+        if found is not None:
+            row, domain = found
             row.details = json.dumps(self.details)
+            note_rewritten_event(
+                session,
+                EventRecord(
+                    self.integration_id, domain, self.event_type, self.start, None, self.details
+                ),
+            )
 
 
 class SpellTracker:

@@ -62,6 +62,7 @@ from .schema import (
     IntegrationMetrics,
     TrackedEntity,
 )
+from .sinks import CommitSink, take_noted
 from .tasks import StoreTask
 from .util import (
     DEFAULT_TIMEOUTS,
@@ -339,6 +340,7 @@ class ReliabilityStore:
         self._start_error: StoreStartError | None = None
         self._backup_lock: _BackupLock | None = None
         self._incidents = IncidentTracker()
+        self._sinks: tuple[CommitSink, ...] = ()
 
         # Counters; each is written by one thread only (loop: accepted and
         # overflow; writer: the rest), so reading them never waits.
@@ -477,6 +479,15 @@ class ReliabilityStore:
         if not self._wakeup.is_set():
             self._wakeup.set()
         return True
+
+    def add_sink(self, sink: CommitSink) -> Callable[[], None]:
+        """Hand committed events and written rollups to `sink` too; returns the remover."""
+        self._sinks = (*self._sinks, sink)
+
+        def _remove() -> None:
+            self._sinks = tuple(other for other in self._sinks if other is not sink)
+
+        return _remove
 
     def record(self, rec: EventRecord) -> bool:
         """Queue one event without blocking; False (and counted) if it was dropped."""
@@ -858,10 +869,17 @@ class ReliabilityStore:
                 result = func(session)
                 session.commit()
         except BaseException as err:
+            take_noted(session)
             self._rollback()
             if isinstance(err, SQLAlchemyError) and is_corruption_error(err):
                 self._recover_at_runtime(err)
             raise
+        events, rollups = take_noted(session)
+        for sink in self._sinks:
+            if events:
+                self._safe_notify(sink.on_events, events)
+            if rollups:
+                self._safe_notify(sink.on_rollups, rollups)
         return result
 
     # -------------------------------------------------------------- the writes
@@ -930,6 +948,11 @@ class ReliabilityStore:
                 if duplicate:
                     _LOGGER.info("Batch %s was already committed; not written again", batch.key)
                 self._after_commit(batch, replayed_now=batch.from_journal and not duplicate)
+                # Also a duplicate: its first commit's acknowledgement, and so
+                # its hand-over, was lost. The sinks' writes are idempotent.
+                for sink in self._sinks:
+                    if batch.events:
+                        self._safe_notify(sink.on_events, batch.events)
                 return True
 
     def _back_off(self, wait: float) -> bool:

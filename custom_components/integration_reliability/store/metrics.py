@@ -51,6 +51,7 @@ from sqlalchemy import bindparam, delete, insert
 from sqlalchemy.orm import Session
 
 from .schema import Base, IntegrationMetrics
+from .sinks import note_rollups
 
 COUNTER_FIELDS: Final = (
     "total_events",
@@ -111,8 +112,12 @@ _INSERT_ROWS_SQL: Final = insert(_METRICS_TABLE)
 def write_rows(
     session: Session, period: str, p0: float, p1: float, rows: list[dict[str, Any]]
 ) -> None:
-    """Replace the `period` rows starting in [p0, p1): re-running gives identical rows."""
+    """Replace the `period` rows starting in [p0, p1): re-running gives identical rows.
+
+    The rows are noted for the engine's second sinks (the InfluxDB export).
+    """
     conn = session.connection()
     conn.execute(_DELETE_ROWS_SQL, {"period": period, "p0": p0, "p1": p1})
     if rows:
         conn.execute(_INSERT_ROWS_SQL, rows)
+        note_rollups(session, rows)
